@@ -1,0 +1,239 @@
+//! Command-line grammar.
+
+use alloy_primitives::{Address, U256};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use confide_protocol::OrderKind;
+use std::path::PathBuf;
+
+/// Confide: protect data, grant priced access to it, and run confidential apps on it.
+#[derive(Debug, Parser)]
+#[command(name = "confide", version, about, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args)]
+pub(crate) struct GlobalArgs {
+    /// Print one JSON document instead of human-readable text.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    /// More logs on stderr (-v info, -vv debug, -vvv trace; or set CONFIDE_LOG).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Hash, sign and verify PoCo orders (EIP-712).
+    #[command(subcommand)]
+    Order(OrderCommand),
+    /// Seal (encrypt) and unseal protected data.
+    #[command(subcommand)]
+    Data(DataCommand),
+    /// Ethereum keystores (JSON v3): create, import, show.
+    #[command(subcommand)]
+    Wallet(WalletCommand),
+    /// Result encryption keys; encrypt and decrypt task results.
+    #[command(subcommand)]
+    Result(ResultCommand),
+    /// A guided tour of what runs offline: wallet, signed orders, sealed data, encrypted result.
+    Demo(DemoArgs),
+}
+
+/// The EIP-712 domain of a PoCo deployment.
+#[derive(Debug, Args)]
+pub(crate) struct DomainArgs {
+    /// Chain id of the deployment (decimal or 0x-hex).
+    #[arg(long, env = "CONFIDE_CHAIN_ID", value_parser = parse_u256)]
+    pub(crate) chain_id: U256,
+    /// Address of the PoCo contract (the EIP-712 verifying contract).
+    #[arg(long, env = "CONFIDE_VERIFYING_CONTRACT")]
+    pub(crate) verifying_contract: Address,
+}
+
+/// An order document.
+#[derive(Debug, Args)]
+pub(crate) struct OrderInput {
+    /// Order JSON file, or `-` for standard input.
+    #[arg(default_value = "-")]
+    pub(crate) file: PathBuf,
+    /// Order kind; inferred from the fields when omitted.
+    #[arg(long, value_parser = parse_kind)]
+    pub(crate) kind: Option<OrderKind>,
+}
+
+/// A keystore and its password.
+#[derive(Debug, Args)]
+pub(crate) struct KeystoreArgs {
+    /// Ethereum JSON keystore (v3) of the signer.
+    #[arg(long, env = "CONFIDE_KEYSTORE")]
+    pub(crate) keystore: PathBuf,
+    /// File holding the keystore password (else $CONFIDE_PASSWORD, else a prompt).
+    #[arg(long)]
+    pub(crate) password_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum OrderCommand {
+    /// Print an order's EIP-712 hash (its id on-chain and in the order book).
+    Hash {
+        #[command(flatten)]
+        domain: DomainArgs,
+        #[command(flatten)]
+        input: OrderInput,
+    },
+    /// Sign an order and print it with its `sign` field.
+    Sign {
+        #[command(flatten)]
+        domain: DomainArgs,
+        #[command(flatten)]
+        input: OrderInput,
+        #[command(flatten)]
+        keystore: KeystoreArgs,
+        /// Write the signed order here instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Exit 0 if the order's `sign` is a valid signature by --signer, 3 otherwise.
+    Verify {
+        #[command(flatten)]
+        domain: DomainArgs,
+        #[command(flatten)]
+        input: OrderInput,
+        /// The address that must have signed (asset owner or requester).
+        #[arg(long)]
+        signer: Address,
+    },
+}
+
+/// Sealing format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SealFormatArg {
+    /// Confide's authenticated format: AES-256-GCM in chunks (default).
+    Confide,
+    /// iExec's legacy AES-256-CBC format (IV then PKCS#7 ciphertext), unauthenticated.
+    IexecCbc,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DataCommand {
+    /// Encrypt a file; prints the on-chain checksum. Streams: constant memory.
+    Seal {
+        /// Plaintext file.
+        input: PathBuf,
+        /// Sealed file to write.
+        output: PathBuf,
+        /// Sealing format.
+        #[arg(long, value_enum, default_value_t = SealFormatArg::Confide)]
+        format: SealFormatArg,
+        /// Key file (base64 of 32 bytes, iExec's format). Created with a fresh key when it does
+        /// not exist; defaults to OUTPUT.key.
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+    },
+    /// Decrypt a sealed file (format detected). Nothing is written unless all of it authenticates.
+    Unseal {
+        /// Sealed file.
+        input: PathBuf,
+        /// Plaintext file to write.
+        output: PathBuf,
+        /// Key file (base64 or 0x-hex of 32 bytes).
+        #[arg(long)]
+        key_file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum WalletCommand {
+    /// Create a new key in a keystore file.
+    Create(NewKeystoreArgs),
+    /// Put an existing private key in a keystore file.
+    Import {
+        /// File holding the private key as hex (0x optional).
+        #[arg(long)]
+        private_key_file: PathBuf,
+        #[command(flatten)]
+        target: NewKeystoreArgs,
+    },
+    /// Print a keystore's address (no password needed).
+    Show {
+        /// The keystore file.
+        #[arg(long, env = "CONFIDE_KEYSTORE")]
+        keystore: PathBuf,
+    },
+}
+
+/// Where and how to write a new keystore.
+#[derive(Debug, Args)]
+pub(crate) struct NewKeystoreArgs {
+    /// Keystore file to write; defaults to ~/.confide/keystore/UTC--<time>--<address>.
+    #[arg(long)]
+    pub(crate) keystore: Option<PathBuf>,
+    /// File holding the password (else $CONFIDE_PASSWORD, else a prompt).
+    #[arg(long)]
+    pub(crate) password_file: Option<PathBuf>,
+    /// Faster, weaker key derivation (scrypt n=4096, p=6) for throwaway test keys.
+    #[arg(long)]
+    pub(crate) light_kdf: bool,
+}
+
+/// Result encryption format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ResultFormatArg {
+    /// HPKE (X25519, HKDF-SHA256, AES-256-GCM): Confide's default.
+    Confide,
+    /// iExec's layout: AES-256-CBC zip + RSA-encrypted key in encrypted-iexec_out.zip.
+    Iexec,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ResultCommand {
+    /// Generate an X25519 result key pair as PEM files: FILE (private) and FILE.pub.
+    Keygen {
+        /// Private key file to write (the public key goes to <file>.pub).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Encrypt a result archive for a beneficiary's public key.
+    Encrypt {
+        /// Result zip.
+        input: PathBuf,
+        /// Encrypted result to write.
+        output: PathBuf,
+        /// Beneficiary public key (X25519 or RSA, PEM).
+        #[arg(long)]
+        public_key: PathBuf,
+        /// Encryption format; follows the key when omitted (X25519 → confide, RSA → iexec).
+        #[arg(long, value_enum)]
+        format: Option<ResultFormatArg>,
+    },
+    /// Decrypt an encrypted result (Confide HPKE or iExec RSA layout, detected).
+    Decrypt {
+        /// Encrypted result.
+        input: PathBuf,
+        /// Decrypted result zip to write.
+        output: PathBuf,
+        /// Private key (X25519 or RSA, PEM).
+        #[arg(long)]
+        key: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Working directory for the demo's files (a temporary directory by default).
+    #[arg(long)]
+    pub(crate) dir: Option<PathBuf>,
+}
+
+fn parse_u256(text: &str) -> Result<U256, String> {
+    confide_protocol::parse_uint(text).map_err(|e| e.to_string())
+}
+
+fn parse_kind(text: &str) -> Result<OrderKind, String> {
+    text.parse().map_err(|e: confide_protocol::order::OrderJsonError| e.to_string())
+}

@@ -1,0 +1,21 @@
+//! One module per command group.
+
+mod data;
+mod demo;
+mod order;
+mod result;
+mod wallet;
+
+use crate::cli::Command;
+use crate::output::Output;
+
+/// Runs a parsed command.
+pub(crate) fn run(command: Command, out: &Output) -> anyhow::Result<()> {
+    match command {
+        Command::Order(command) => order::run(command, out),
+        Command::Data(command) => data::run(command, out),
+        Command::Wallet(command) => wallet::run(command, out),
+        Command::Result(command) => result::run(command, out),
+        Command::Demo(args) => demo::run(args, out),
+    }
+}

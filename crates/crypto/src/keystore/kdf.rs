@@ -4,7 +4,7 @@ use pbkdf2::pbkdf2_hmac;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use super::{KeystoreError, romix};
+use super::KeystoreError;
 
 /// Largest scrypt cost accepted, as 128·n·r·p bytes (1 GiB). It bounds memory (128·n·r) and time
 /// (proportional to n·r·p) of a hostile file. geth's standard parameters use 256 MiB.
@@ -45,8 +45,8 @@ impl ScryptParams {
         }
     }
 
-    /// Parameters for writing `n = 2^log_n`, `r`, `p`: within the bounds of decryption, and
-    /// within RFC 7914's `n < 2^(16·r)`, which ethers (and OpenSSL) enforce when reading.
+    /// Parameters `n = 2^log_n`, `r`, `p`, within the bounds of decryption (including RFC 7914's
+    /// `n < 2^(16·r)`).
     pub fn new(log_n: u8, r: u32, p: u32) -> Result<Self, KeystoreError> {
         let Some(n) = 1u64.checked_shl(u32::from(log_n)) else {
             return Err(KeystoreError::ParamOutOfRange {
@@ -55,16 +55,7 @@ impl ScryptParams {
                 max: 63,
             });
         };
-        let params = Self::from_file_values(n, u64::from(r), u64::from(p))?;
-        let max_log_n = 16 * u64::from(r) - 1;
-        if u64::from(log_n) > max_log_n {
-            return Err(KeystoreError::ParamOutOfRange {
-                param: "scrypt log2(n) (RFC 7914: below 16·r)",
-                got: u64::from(log_n),
-                max: max_log_n,
-            });
-        }
-        Ok(params)
+        Self::from_file_values(n, u64::from(r), u64::from(p))
     }
 
     /// Validates `n`, `r`, `p` as read from a file.
@@ -118,6 +109,16 @@ impl ScryptParams {
             });
         };
         let log_n = u8::try_from(n.trailing_zeros()).unwrap_or(u8::MAX);
+        // RFC 7914 requires n < 2^(16·r); ethers, OpenSSL and the scrypt crate refuse files
+        // beyond it (geth does not), and so do we.
+        let max_log_n = 16 * u64::from(r) - 1;
+        if u64::from(log_n) > max_log_n {
+            return Err(KeystoreError::ParamOutOfRange {
+                param: "scrypt log2(n) (RFC 7914: below 16·r)",
+                got: u64::from(log_n),
+                max: max_log_n,
+            });
+        }
         Ok(Self { log_n, r, p })
     }
 
@@ -181,21 +182,10 @@ impl Kdf {
         let mut key = Zeroizing::new([0u8; DKLEN]);
         match self {
             Self::Scrypt { params, salt } => {
-                match scrypt::Params::new(params.log_n, params.r, params.p, DKLEN) {
-                    Ok(p) => {
-                        // Cannot fail: the output length is 32.
-                        let _ = scrypt::scrypt(password, salt, &p, key.as_mut_slice());
-                    }
-                    // scrypt 0.11 enforces RFC 7914's `n < 2^(16·r)`, which geth, ethers and the
-                    // Web3 Secret Storage test vector (n = 2^18, r = 1) ignore.
-                    Err(_) => romix::scrypt(
-                        password,
-                        salt,
-                        params.log_n,
-                        params.r,
-                        params.p,
-                        key.as_mut_slice(),
-                    ),
+                // Cannot fail: the parameters were checked against RFC 7914 when this value was
+                // built, and the output length is 32.
+                if let Ok(p) = scrypt::Params::new(params.log_n, params.r, params.p, DKLEN) {
+                    let _ = scrypt::scrypt(password, salt, &p, key.as_mut_slice());
                 }
             }
             Self::Pbkdf2 { rounds, salt } => {

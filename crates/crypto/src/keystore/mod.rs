@@ -27,7 +27,6 @@ mod error;
 mod file;
 mod json;
 mod kdf;
-mod romix;
 
 use alloy_signer_local::PrivateKeySigner;
 

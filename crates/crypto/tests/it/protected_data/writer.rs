@@ -294,3 +294,13 @@ fn reader_accepts_deflate_and_zip64_entries() {
     };
     assert!(many.len() == 200_000 && many.iter().all(|b| *b == b'z'));
 }
+
+#[test]
+fn empty_object_gives_an_empty_archive() {
+    let (zip, schema) = serialize(&DataObject::new()).unwrap();
+    assert_eq!(schema.to_json_string(), "{}");
+    assert_eq!(zip.len(), 22, "just the end of central directory record");
+    assert!(entry_names(&zip).is_empty());
+    let back = open(&zip).read_object(&schema, DecodeMode::Borsh).unwrap();
+    assert!(back.is_empty());
+}

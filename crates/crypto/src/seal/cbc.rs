@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 
 use super::error::SealError;
 use super::read_full;
-use super::stream::Counts;
+use super::stream::{AlignedBuf, Counts};
 
 /// AES block (and IV) length.
 pub(crate) const BLOCK: usize = 16;
@@ -43,7 +43,8 @@ pub(crate) fn seal<R: Read, W: Write>(
         sealed: len_u64(BLOCK),
     };
     // Room for one block of padding after a partial read.
-    let mut buf = Zeroizing::new(vec![0u8; BUF + BLOCK]);
+    let mut aligned = AlignedBuf::new(BUF + BLOCK);
+    let buf = aligned.as_mut();
     loop {
         let n = read_full(&mut reader, &mut buf[..BUF])?;
         counts.plaintext += len_u64(n);
@@ -118,12 +119,13 @@ pub(crate) fn decrypt_padded_stream<R: Read, W: Write>(
     mut reader: R,
     mut writer: W,
 ) -> Result<Counts, SealError> {
-    let mut buf = Zeroizing::new(vec![0u8; BUF]);
+    let mut aligned = AlignedBuf::new(BUF);
+    let buf = aligned.as_mut();
     let mut held = Zeroizing::new([0u8; BLOCK]);
     let mut have_held = false;
     let mut counts = Counts::default();
     loop {
-        let n = read_full(&mut reader, &mut buf[..])?;
+        let n = read_full(&mut reader, buf)?;
         counts.sealed += len_u64(n);
         if n % BLOCK != 0 {
             return Err(SealError::CbcNotBlockAligned { len: counts.sealed });

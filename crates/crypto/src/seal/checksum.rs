@@ -97,7 +97,7 @@ impl<W: Write> HashingWriter<W> {
     }
 
     /// Bytes written so far.
-    pub fn bytes(&self) -> u64 {
+    pub fn bytes_written(&self) -> u64 {
         self.bytes
     }
 
@@ -146,7 +146,7 @@ impl<R: Read> HashingReader<R> {
     }
 
     /// Bytes read so far.
-    pub fn bytes(&self) -> u64 {
+    pub fn bytes_read(&self) -> u64 {
         self.bytes
     }
 
@@ -188,7 +188,7 @@ mod tests {
         let mut w = HashingWriter::new(Vec::new());
         w.write_all(b"ab").unwrap();
         w.write_all(b"c").unwrap();
-        assert_eq!(w.bytes(), 3);
+        assert_eq!(w.bytes_written(), 3);
         assert_eq!(w.finish().1.to_string(), expected);
         let mut r = HashingReader::new(&b"abc"[..]);
         io::copy(&mut r, &mut io::sink()).unwrap();

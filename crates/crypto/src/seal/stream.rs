@@ -156,20 +156,27 @@ pub(crate) fn seal<R: Read, W: Write>(
     writer.write_all(&header)?;
 
     let cs = chunk_size.bytes();
-    // One chunk + its tag; the byte at `cs` doubles as a one-byte look-ahead that tells
-    // whether the chunk is the last one, and is moved to the front of the next chunk.
-    let mut buf = Zeroizing::new(vec![0u8; cs + TAG_LEN]);
+    // Double buffering: the next chunk is read before the current one is sealed, which tells
+    // whether the current one is the last. Both buffers start page-aligned, so the copy from
+    // the reader lands at a fixed offset (a 1-byte look-ahead shift made `memcpy` hit 4K
+    // aliasing and run several times slower).
+    let mut current = AlignedBuf::new(cs + TAG_LEN);
+    let mut next = AlignedBuf::new(cs + TAG_LEN);
     let mut counts = Counts {
         plaintext: 0,
         sealed: len_u64(CONFIDE_HEADER_LEN),
     };
-    let mut filled = read_full(&mut reader, &mut buf[..=cs])?;
+    let mut len = read_full(&mut reader, &mut current.as_mut()[..cs])?;
     let mut index: u64 = 0;
     loop {
-        let last = filled <= cs;
-        let len = filled.min(cs);
-        let lookahead = buf.get(cs).copied().unwrap_or(0);
+        let next_len = if len < cs {
+            0
+        } else {
+            read_full(&mut reader, &mut next.as_mut()[..cs])?
+        };
+        let last = next_len == 0;
         let nonce = chunk_nonce(&derived.prefix, index, last)?;
+        let buf = current.as_mut();
         let (data, tag_space) = buf.split_at_mut(len);
         let tag = derived
             .aead
@@ -189,8 +196,8 @@ pub(crate) fn seal<R: Read, W: Write>(
         if index > u64::from(u32::MAX) {
             return Err(SealError::CounterOverflow);
         }
-        buf[0] = lookahead;
-        filled = 1 + read_full(&mut reader, &mut buf[1..=cs])?;
+        std::mem::swap(&mut current, &mut next);
+        len = next_len;
     }
 }
 
@@ -260,32 +267,34 @@ pub(crate) fn unseal<R: Read, W: Write>(
     let rest = prefix.get(CONFIDE_HEADER_LEN..).unwrap_or(&[]);
     let mut reader = rest.chain(reader);
 
-    let cs = chunk_size.bytes();
-    let full = cs + TAG_LEN;
-    // A sealed chunk plus one look-ahead byte that tells whether more data follows.
-    let mut buf = Zeroizing::new(vec![0u8; full + 1]);
-    // Copy of the ciphertext, kept to diagnose a failure with the other last-flag value
-    // (ring zeroes the buffer when authentication fails).
-    let mut spare = vec![0u8; full];
+    let full = chunk_size.bytes() + TAG_LEN;
+    // Double buffering as in `seal`: reading the next sealed chunk tells whether the current
+    // one must be the final one. `spare` keeps a copy of the ciphertext to diagnose a failure
+    // with the other last-flag value (ring zeroes the buffer when authentication fails).
+    let mut current = AlignedBuf::new(full);
+    let mut next = AlignedBuf::new(full);
+    let mut spare = AlignedBuf::new(full);
     let mut counts = Counts {
         plaintext: 0,
         sealed: len_u64(CONFIDE_HEADER_LEN),
     };
-    let mut filled = read_full(&mut reader, &mut buf[..])?;
+    let mut len = read_full(&mut reader, current.as_mut())?;
     let mut index: u64 = 0;
     loop {
-        let more = filled > full;
-        let len = filled.min(full);
+        let next_len = if len < full {
+            0
+        } else {
+            read_full(&mut reader, next.as_mut())?
+        };
+        let last = next_len == 0;
         if len < TAG_LEN {
             return Err(SealError::Truncated { chunks: index });
         }
-        let lookahead = buf.get(full).copied().unwrap_or(0);
-        spare[..len].copy_from_slice(&buf[..len]);
-        let last = !more;
+        spare.as_mut()[..len].copy_from_slice(&current.as_mut()[..len]);
         let nonce = chunk_nonce(&derived.prefix, index, last)?;
         match derived
             .aead
-            .open_in_place(nonce, Aad::empty(), &mut buf[..len])
+            .open_in_place(nonce, Aad::empty(), &mut current.as_mut()[..len])
         {
             Ok(plaintext) => {
                 writer.write_all(plaintext)?;
@@ -296,7 +305,7 @@ pub(crate) fn unseal<R: Read, W: Write>(
                 let other = chunk_nonce(&derived.prefix, index, !last)?;
                 let as_other = derived
                     .aead
-                    .open_in_place(other, Aad::empty(), &mut spare[..len])
+                    .open_in_place(other, Aad::empty(), &mut spare.as_mut()[..len])
                     .is_ok();
                 return Err(match (as_other, last) {
                     // A valid non-final chunk at the end: the rest of the stream is missing.
@@ -314,8 +323,34 @@ pub(crate) fn unseal<R: Read, W: Write>(
         if index > u64::from(u32::MAX) {
             return Err(SealError::CounterOverflow);
         }
-        buf[0] = lookahead;
-        filled = 1 + read_full(&mut reader, &mut buf[1..])?;
+        std::mem::swap(&mut current, &mut next);
+        len = next_len;
+    }
+}
+
+/// A zeroed, zeroize-on-drop byte buffer whose start is aligned to a 4 KiB page.
+pub(crate) struct AlignedBuf {
+    storage: Zeroizing<Vec<u8>>,
+    offset: usize,
+    len: usize,
+}
+
+impl AlignedBuf {
+    const ALIGN: usize = 4096;
+
+    pub(crate) fn new(len: usize) -> Self {
+        let storage = Zeroizing::new(vec![0u8; len + Self::ALIGN]);
+        let misalignment = storage.as_ptr().addr() % Self::ALIGN;
+        let offset = (Self::ALIGN - misalignment) % Self::ALIGN;
+        Self {
+            storage,
+            offset,
+            len,
+        }
+    }
+
+    pub(crate) fn as_mut(&mut self) -> &mut [u8] {
+        &mut self.storage[self.offset..self.offset + self.len]
     }
 }
 

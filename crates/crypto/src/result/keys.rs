@@ -1,4 +1,4 @@
-//! Result encryption keys: X25519 (Confide's HPKE format) and RSA (iExec's legacy format).
+//! X25519 result keys (Confide's HPKE format).
 //!
 //! X25519 keys are encoded as RFC 8410 PEM, as `openssl genpkey -algorithm X25519` writes
 //! them: public keys as SubjectPublicKeyInfo ("PUBLIC KEY"), secret keys as PKCS#8 v1
@@ -12,25 +12,22 @@ use base64::engine::general_purpose::STANDARD;
 use hpke::kem::X25519HkdfSha256;
 use hpke::{Deserializable, Kem as _, Serializable};
 use ring::rand::{SecureRandom, SystemRandom};
-use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
-use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
-use rsa::traits::PublicKeyParts;
-use rsa::{RsaPrivateKey, RsaPublicKey};
 use zeroize::Zeroizing;
 
-use super::error::{KeyKind, ResultKeyError};
+use super::error::ResultKeyError;
+use super::pem::{pem_decode, pem_encode};
 
 /// DER prefix of an X25519 SubjectPublicKeyInfo (RFC 8410 §4), followed by the 32 key bytes.
-const SPKI_X25519_PREFIX: [u8; 12] = [
+pub(crate) const SPKI_X25519_PREFIX: [u8; 12] = [
     0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00,
 ];
 /// DER prefix of an X25519 PKCS#8 v1 OneAsymmetricKey (RFC 8410 §7), followed by the 32 key
 /// bytes.
-const PKCS8_X25519_PREFIX: [u8; 16] = [
+pub(crate) const PKCS8_X25519_PREFIX: [u8; 16] = [
     0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
 ];
 
-const X25519_LEN: usize = 32;
+pub(crate) const X25519_LEN: usize = 32;
 
 /// An X25519 public key to which results are encrypted.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -54,7 +51,7 @@ fn exact_32(bytes: &[u8]) -> Result<[u8; X25519_LEN], ResultKeyError> {
     })
 }
 
-fn decode_base64(text: &str) -> Result<Zeroizing<Vec<u8>>, ResultKeyError> {
+pub(crate) fn decode_base64(text: &str) -> Result<Zeroizing<Vec<u8>>, ResultKeyError> {
     let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     STANDARD
         .decode(compact)
@@ -85,7 +82,7 @@ impl ResultPublicKey {
         Self::from_spki_der(&der)
     }
 
-    fn from_spki_der(der: &[u8]) -> Result<Self, ResultKeyError> {
+    pub(crate) fn from_spki_der(der: &[u8]) -> Result<Self, ResultKeyError> {
         match der.strip_prefix(&SPKI_X25519_PREFIX[..]) {
             Some(key) if key.len() == X25519_LEN => Self::from_bytes(key),
             _ => Err(ResultKeyError::NotX25519 {
@@ -171,7 +168,7 @@ impl ResultSecretKey {
         Self::from_pkcs8_der(&der)
     }
 
-    fn from_pkcs8_der(der: &[u8]) -> Result<Self, ResultKeyError> {
+    pub(crate) fn from_pkcs8_der(der: &[u8]) -> Result<Self, ResultKeyError> {
         match der.strip_prefix(&PKCS8_X25519_PREFIX[..]) {
             Some(key) if key.len() == X25519_LEN => Self::from_bytes(key),
             _ => Err(ResultKeyError::NotX25519 {
@@ -238,203 +235,10 @@ impl ResultKeyPair {
     }
 }
 
-/// A key that decrypts results: X25519 (Confide format) or RSA (iExec format).
-///
-/// RSA decryption uses the `rsa` 0.9 crate, which has a known timing side channel
-/// (RUSTSEC-2023-0071, "Marvin"): an attacker who can submit many chosen ciphertexts and
-/// time the decryptions precisely may recover the key. That is acceptable for a client
-/// decrypting its own results offline; do not expose RSA decryption as a network service.
-#[derive(Clone)]
-pub enum ResultDecryptionKey {
-    /// X25519 secret key.
-    X25519(ResultSecretKey),
-    /// RSA private key.
-    Rsa(Box<RsaPrivateKey>),
-}
-
-impl ResultDecryptionKey {
-    /// Parses a PEM private key: PKCS#8 "PRIVATE KEY" (X25519 or RSA) or PKCS#1
-    /// "RSA PRIVATE KEY".
-    pub fn from_pem(pem: &str) -> Result<Self, ResultKeyError> {
-        let (label, der) = pem_decode(pem)?;
-        match label.as_str() {
-            "PRIVATE KEY" => {
-                if der.starts_with(&PKCS8_X25519_PREFIX[..5]) && der.len() == 48 {
-                    return ResultSecretKey::from_pkcs8_der(&der).map(Self::X25519);
-                }
-                RsaPrivateKey::from_pkcs8_der(&der)
-                    .map(|key| Self::Rsa(Box::new(key)))
-                    .map_err(|e| ResultKeyError::Rsa(e.to_string()))
-            }
-            "RSA PRIVATE KEY" => RsaPrivateKey::from_pkcs1_der(&der)
-                .map(|key| Self::Rsa(Box::new(key)))
-                .map_err(|e| ResultKeyError::Rsa(e.to_string())),
-            _ => Err(ResultKeyError::UnexpectedLabel {
-                expected: "\"PRIVATE KEY\" or \"RSA PRIVATE KEY\"",
-                found: label,
-            }),
-        }
-    }
-
-    /// Parses a key file: a PEM block (see [`from_pem`](Self::from_pem)) or base64 of a raw
-    /// 32-byte X25519 secret key.
-    pub fn parse(text: &str) -> Result<Self, ResultKeyError> {
-        if text.contains("-----BEGIN") {
-            Self::from_pem(text)
-        } else {
-            ResultSecretKey::from_base64(text).map(Self::X25519)
-        }
-    }
-
-    /// The kind of key.
-    pub fn kind(&self) -> KeyKind {
-        match self {
-            Self::X25519(_) => KeyKind::X25519,
-            Self::Rsa(_) => KeyKind::Rsa,
-        }
-    }
-
-    /// The matching encryption key.
-    pub fn encryption_key(&self) -> ResultEncryptionKey {
-        match self {
-            Self::X25519(secret) => ResultEncryptionKey::X25519(secret.public_key()),
-            Self::Rsa(key) => ResultEncryptionKey::Rsa(Box::new(key.to_public_key())),
-        }
-    }
-}
-
-impl fmt::Debug for ResultDecryptionKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::X25519(_) => f.write_str("ResultDecryptionKey::X25519(<redacted>)"),
-            Self::Rsa(key) => write!(
-                f,
-                "ResultDecryptionKey::Rsa(<redacted, {}-bit>)",
-                key.n().bits()
-            ),
-        }
-    }
-}
-
-/// A key results are encrypted to: X25519 (Confide format) or RSA (iExec format).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ResultEncryptionKey {
-    /// X25519 public key.
-    X25519(ResultPublicKey),
-    /// RSA public key.
-    Rsa(Box<RsaPublicKey>),
-}
-
-impl ResultEncryptionKey {
-    /// Parses a PEM public key: SubjectPublicKeyInfo "PUBLIC KEY" (X25519 or RSA) or PKCS#1
-    /// "RSA PUBLIC KEY".
-    pub fn from_pem(pem: &str) -> Result<Self, ResultKeyError> {
-        let (label, der) = pem_decode(pem)?;
-        match label.as_str() {
-            "PUBLIC KEY" => {
-                if der.starts_with(&SPKI_X25519_PREFIX[..5]) && der.len() == 44 {
-                    return ResultPublicKey::from_spki_der(&der).map(Self::X25519);
-                }
-                RsaPublicKey::from_public_key_der(&der)
-                    .map(|key| Self::Rsa(Box::new(key)))
-                    .map_err(|e| ResultKeyError::Rsa(e.to_string()))
-            }
-            "RSA PUBLIC KEY" => RsaPublicKey::from_pkcs1_der(&der)
-                .map(|key| Self::Rsa(Box::new(key)))
-                .map_err(|e| ResultKeyError::Rsa(e.to_string())),
-            _ => Err(ResultKeyError::UnexpectedLabel {
-                expected: "\"PUBLIC KEY\" or \"RSA PUBLIC KEY\"",
-                found: label,
-            }),
-        }
-    }
-
-    /// Parses a public key given as PEM, as base64 of a PEM (how iExec's SMS stores the
-    /// beneficiary key), or as base64 of a raw 32-byte X25519 key.
-    pub fn parse(text: &str) -> Result<Self, ResultKeyError> {
-        if text.contains("-----BEGIN") {
-            return Self::from_pem(text);
-        }
-        let decoded = decode_base64(text)?;
-        if decoded.len() == X25519_LEN {
-            return ResultPublicKey::from_bytes(&decoded).map(Self::X25519);
-        }
-        let pem = std::str::from_utf8(&decoded)
-            .map_err(|_| ResultKeyError::Pem("base64 text is neither a PEM nor 32 bytes"))?;
-        Self::from_pem(pem)
-    }
-
-    /// The kind of key.
-    pub fn kind(&self) -> KeyKind {
-        match self {
-            Self::X25519(_) => KeyKind::X25519,
-            Self::Rsa(_) => KeyKind::Rsa,
-        }
-    }
-
-    /// Encodes as PEM ("PUBLIC KEY", SubjectPublicKeyInfo).
-    pub fn to_pem(&self) -> Result<String, ResultKeyError> {
-        match self {
-            Self::X25519(key) => Ok(key.to_pem()),
-            Self::Rsa(key) => key
-                .to_public_key_pem(rsa::pkcs8::LineEnding::LF)
-                .map_err(|e| ResultKeyError::Rsa(e.to_string())),
-        }
-    }
-}
-
-/// Encodes an RSA private key as PKCS#8 PEM (as iExec's DataProtector exports it).
-pub fn rsa_private_key_to_pem(key: &RsaPrivateKey) -> Result<Zeroizing<String>, ResultKeyError> {
-    key.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
-        .map(|pem| Zeroizing::new(pem.to_string()))
-        .map_err(|e| ResultKeyError::Rsa(e.to_string()))
-}
-
-/// Decodes the first PEM block of `text`: returns its label and DER body.
-fn pem_decode(text: &str) -> Result<(String, Zeroizing<Vec<u8>>), ResultKeyError> {
-    const BEGIN: &str = "-----BEGIN ";
-    const DASHES: &str = "-----";
-    let start = text
-        .find(BEGIN)
-        .ok_or(ResultKeyError::Pem("no BEGIN line"))?;
-    let after_begin = &text[start + BEGIN.len()..];
-    let label_end = after_begin
-        .find(DASHES)
-        .ok_or(ResultKeyError::Pem("unterminated BEGIN line"))?;
-    let label = &after_begin[..label_end];
-    if label.contains('\n') {
-        return Err(ResultKeyError::Pem("unterminated BEGIN line"));
-    }
-    let body_and_rest = &after_begin[label_end + DASHES.len()..];
-    let end_marker = format!("-----END {label}-----");
-    let body_end = body_and_rest
-        .find(&end_marker)
-        .ok_or(ResultKeyError::Pem("no matching END line"))?;
-    let body = &body_and_rest[..body_end];
-    if body.contains(':') {
-        return Err(ResultKeyError::Pem(
-            "encrypted PEM (with headers) is not supported",
-        ));
-    }
-    let der = decode_base64(body)?;
-    Ok((label.to_string(), der))
-}
-
-/// Encodes DER as a PEM block with 64-character lines.
-fn pem_encode(label: &str, der: &[u8]) -> String {
-    let b64 = Zeroizing::new(STANDARD.encode(der));
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for line in b64.as_bytes().chunks(64) {
-        out.push_str(&String::from_utf8_lossy(line));
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::result::{ResultDecryptionKey, generate_rsa_private_key};
 
     // RFC 7748 §6.1: Alice's X25519 secret and public keys.
     const RFC7748_ALICE_SK: &str =
@@ -501,6 +305,10 @@ mod tests {
         assert!(matches!(
             ResultPublicKey::from_pem("hello"),
             Err(ResultKeyError::Pem(_))
+        ));
+        assert!(matches!(
+            generate_rsa_private_key(1024),
+            Err(ResultKeyError::Rsa(_))
         ));
         let debug = format!("{:?}", ResultSecretKey::from_bytes(&[9u8; 32]).unwrap());
         assert!(!debug.contains('9'));

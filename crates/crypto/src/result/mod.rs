@@ -14,23 +14,26 @@
 //! allocated and while streaming ([`ResultLimits`]). Byte layouts: `crates/crypto/FORMATS.md`,
 //! section "Encrypted results".
 
+mod any_key;
 mod confide;
 mod error;
 mod iexec;
 mod keys;
 mod limits;
+mod pem;
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
+pub use any_key::{
+    MIN_RSA_BITS, ResultDecryptionKey, ResultEncryptionKey, generate_rsa_private_key,
+    rsa_private_key_to_pem,
+};
 pub use confide::{RESULT_HEADER_LEN, RESULT_MAGIC, RESULT_VERSION};
 pub use error::{KeyKind, ResultError, ResultKeyError};
 pub use iexec::{KEY_ENTRY, PAYLOAD_ENTRY};
-pub use keys::{
-    ResultDecryptionKey, ResultEncryptionKey, ResultKeyPair, ResultPublicKey, ResultSecretKey,
-    rsa_private_key_to_pem,
-};
+pub use keys::{ResultKeyPair, ResultPublicKey, ResultSecretKey};
 pub use limits::ResultLimits;
 pub use rsa::{RsaPrivateKey, RsaPublicKey};
 

@@ -16,8 +16,7 @@ import {
 } from './node_modules/iexec/dist/esm/common/market/order.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-// Optional argument: where to write (the check script writes elsewhere and compares).
-const out = process.argv[2] ?? join(here, '../../crates/protocol/tests/vectors/orders.json');
+const out = join(here, '../../crates/protocol/tests/vectors/orders.json');
 
 const label = (text) => keccak256(toUtf8Bytes(text));
 const addr = (text) => getAddress('0x' + label(text).slice(26));

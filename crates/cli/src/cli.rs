@@ -235,5 +235,6 @@ fn parse_u256(text: &str) -> Result<U256, String> {
 }
 
 fn parse_kind(text: &str) -> Result<OrderKind, String> {
-    text.parse().map_err(|e: confide_protocol::order::OrderJsonError| e.to_string())
+    text.parse()
+        .map_err(|e: confide_protocol::order::OrderJsonError| e.to_string())
 }

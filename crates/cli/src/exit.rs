@@ -27,7 +27,11 @@ pub(crate) const CHECK_FAILED: u8 = 3;
 
 /// The process exit code for `error`.
 pub(crate) fn code_of(error: &anyhow::Error) -> u8 {
-    if error.chain().any(|cause| cause.is::<CheckFailed>()) { CHECK_FAILED } else { 1 }
+    if error.chain().any(|cause| cause.is::<CheckFailed>()) {
+        CHECK_FAILED
+    } else {
+        1
+    }
 }
 
 /// Marks an error as a failed check (exit code 3).

@@ -13,14 +13,20 @@ pub(crate) fn read_document(path: &Path) -> anyhow::Result<String> {
     let reader: Box<dyn Read> = if path == Path::new("-") {
         Box::new(std::io::stdin().lock())
     } else {
-        Box::new(std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?)
+        Box::new(
+            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
+        )
     };
     reader
         .take(MAX_DOCUMENT + 1)
         .read_to_string(&mut text)
         .with_context(|| format!("cannot read {} as UTF-8 text", path.display()))?;
     if text.len() as u64 > MAX_DOCUMENT {
-        bail!("{} is larger than {} bytes; is it the right file?", path.display(), MAX_DOCUMENT);
+        bail!(
+            "{} is larger than {} bytes; is it the right file?",
+            path.display(),
+            MAX_DOCUMENT
+        );
     }
     Ok(text)
 }

@@ -31,7 +31,10 @@ impl Output {
     pub(crate) fn error(&self, error: &anyhow::Error) {
         let causes: Vec<String> = error.chain().skip(1).map(ToString::to_string).collect();
         if self.json {
-            println!("{}", json!({ "error": error.to_string(), "causes": causes }));
+            println!(
+                "{}",
+                json!({ "error": error.to_string(), "causes": causes })
+            );
         } else {
             eprintln!("error: {error}");
             for cause in causes {

@@ -17,13 +17,20 @@ pub(crate) fn new(password_file: Option<&Path>) -> anyhow::Result<Zeroizing<Stri
     obtain(password_file, "New keystore password: ", true)
 }
 
-fn obtain(password_file: Option<&Path>, prompt: &str, confirm: bool) -> anyhow::Result<Zeroizing<String>> {
+fn obtain(
+    password_file: Option<&Path>,
+    prompt: &str,
+    confirm: bool,
+) -> anyhow::Result<Zeroizing<String>> {
     if let Some(path) = password_file {
         let text = Zeroizing::new(
-            std::fs::read_to_string(path).with_context(|| format!("cannot read password file {}", path.display()))?,
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read password file {}", path.display()))?,
         );
         // A trailing newline is an artefact of `echo pass > file`, not part of the password.
-        return Ok(Zeroizing::new(text.trim_end_matches(['\n', '\r']).to_owned()));
+        return Ok(Zeroizing::new(
+            text.trim_end_matches(['\n', '\r']).to_owned(),
+        ));
     }
     if let Ok(password) = std::env::var(PASSWORD_ENV) {
         return Ok(Zeroizing::new(password));

@@ -23,34 +23,56 @@ fn orders(c: &mut Criterion) {
         requester: signer.address(),
         beneficiary: signer.address(),
         volume: U256::from(1),
-        params: r#"{"iexec_args":"--input data.csv --mode fast","iexec_result_encryption":true}"#.into(),
+        params: r#"{"iexec_args":"--input data.csv --mode fast","iexec_result_encryption":true}"#
+            .into(),
         salt: B256::repeat_byte(8),
         ..Default::default()
     };
     let signed_app = SignedOrder::sign(app.clone(), &domain, &signer).unwrap();
     let signed_request = SignedOrder::sign(request.clone(), &domain, &signer).unwrap();
     let app_hash = app.hash(&domain);
-    let signature = alloy_primitives::Signature::from_raw(signed_app.sign.as_ref().unwrap()).unwrap();
+    let signature =
+        alloy_primitives::Signature::from_raw(signed_app.sign.as_ref().unwrap()).unwrap();
 
     let mut group = c.benchmark_group("orders");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("hash app order", |b| b.iter(|| black_box(&app).hash(&domain)));
-    group.bench_function("hash request order", |b| b.iter(|| black_box(&request).hash(&domain)));
+    group.bench_function("hash app order", |b| {
+        b.iter(|| black_box(&app).hash(&domain))
+    });
+    group.bench_function("hash request order", |b| {
+        b.iter(|| black_box(&request).hash(&domain))
+    });
     group.bench_function("hash + verify app order", |b| {
-        b.iter(|| black_box(&signed_app).verify(&domain, signer.address()).unwrap())
+        b.iter(|| {
+            black_box(&signed_app)
+                .verify(&domain, signer.address())
+                .unwrap()
+        })
     });
     group.bench_function("hash + verify request order", |b| {
-        b.iter(|| black_box(&signed_request).verify(&domain, signer.address()).unwrap())
+        b.iter(|| {
+            black_box(&signed_request)
+                .verify(&domain, signer.address())
+                .unwrap()
+        })
     });
     group.bench_function("sign app order", |b| {
         b.iter(|| SignedOrder::sign(black_box(app.clone()), &domain, &signer).unwrap())
     });
     // The recovery backend matters most: libsecp256k1 (what we use) against pure-Rust k256.
     group.bench_function("ecrecover libsecp256k1", |b| {
-        b.iter(|| signature.recover_from_prehash_secp256k1(black_box(&app_hash)).unwrap())
+        b.iter(|| {
+            signature
+                .recover_from_prehash_secp256k1(black_box(&app_hash))
+                .unwrap()
+        })
     });
     group.bench_function("ecrecover k256", |b| {
-        b.iter(|| signature.recover_from_prehash(black_box(&app_hash)).unwrap())
+        b.iter(|| {
+            signature
+                .recover_from_prehash(black_box(&app_hash))
+                .unwrap()
+        })
     });
     group.finish();
 }

@@ -12,7 +12,12 @@ use std::path::{Path, PathBuf};
 
 pub(crate) fn run(command: DataCommand, out: &Output) -> anyhow::Result<()> {
     match command {
-        DataCommand::Seal { input, output, format, key_file } => {
+        DataCommand::Seal {
+            input,
+            output,
+            format,
+            key_file,
+        } => {
             let key_path = key_file.unwrap_or_else(|| with_suffix(&output, ".key"));
             let (key, created) = load_or_create_key(&key_path)?;
             let format = match format {
@@ -20,12 +25,21 @@ pub(crate) fn run(command: DataCommand, out: &Output) -> anyhow::Result<()> {
                 SealFormatArg::IexecCbc => SealFormat::IexecCbc,
             };
             let (reader, bar) = open_with_progress(&input, "sealing", out)?;
-            let mut writer = HashingWriter::new(AtomicFile::create(&output).with_context(|| format!("cannot create {}", output.display()))?);
-            let summary = seal::seal(&key, format, reader, &mut writer).context("sealing failed")?;
+            let mut writer = HashingWriter::new(
+                AtomicFile::create(&output)
+                    .with_context(|| format!("cannot create {}", output.display()))?,
+            );
+            let summary =
+                seal::seal(&key, format, reader, &mut writer).context("sealing failed")?;
             let (file, checksum) = writer.finish();
-            file.commit().with_context(|| format!("cannot write {}", output.display()))?;
+            file.commit()
+                .with_context(|| format!("cannot write {}", output.display()))?;
             bar.finish_and_clear();
-            let key_note = if created { "new key written to" } else { "key read from" };
+            let key_note = if created {
+                "new key written to"
+            } else {
+                "key read from"
+            };
             out.result(
                 &format!(
                     "sealed {} ({} bytes) → {} ({} bytes, {})\nchecksum {checksum}\n{key_note} {}",
@@ -44,12 +58,19 @@ pub(crate) fn run(command: DataCommand, out: &Output) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        DataCommand::Unseal { input, output, key_file } => {
+        DataCommand::Unseal {
+            input,
+            output,
+            key_file,
+        } => {
             let key = read_key(&key_file)?;
             let (reader, bar) = open_with_progress(&input, "unsealing", out)?;
-            let mut file = AtomicFile::create(&output).with_context(|| format!("cannot create {}", output.display()))?;
-            let summary = seal::unseal(&key, reader, &mut file).map_err(|error| classify(error, &input))?;
-            file.commit().with_context(|| format!("cannot write {}", output.display()))?;
+            let mut file = AtomicFile::create(&output)
+                .with_context(|| format!("cannot create {}", output.display()))?;
+            let summary =
+                seal::unseal(&key, reader, &mut file).map_err(|error| classify(error, &input))?;
+            file.commit()
+                .with_context(|| format!("cannot write {}", output.display()))?;
             bar.finish_and_clear();
             out.result(
                 &format!(
@@ -72,8 +93,15 @@ pub(crate) fn run(command: DataCommand, out: &Output) -> anyhow::Result<()> {
 /// Authentication and key failures are failed checks (exit 3); I/O and format errors are not.
 fn classify(error: SealError, input: &Path) -> anyhow::Error {
     let failed_check = error.is_authentication_failure();
-    let error = anyhow::Error::new(error).context(format!("cannot unseal {}; no output was written", input.display()));
-    if failed_check { check_failed(error) } else { error }
+    let error = anyhow::Error::new(error).context(format!(
+        "cannot unseal {}; no output was written",
+        input.display()
+    ));
+    if failed_check {
+        check_failed(error)
+    } else {
+        error
+    }
 }
 
 pub(crate) fn format_name(format: SealFormat) -> &'static str {
@@ -96,9 +124,15 @@ fn open_with_progress(
 
 fn read_key(path: &Path) -> anyhow::Result<SealKey> {
     let text = zeroize::Zeroizing::new(
-        std::fs::read_to_string(path).with_context(|| format!("cannot read key file {}", path.display()))?,
+        std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read key file {}", path.display()))?,
     );
-    SealKey::parse(&text).with_context(|| format!("{} does not hold a 32-byte key (base64 or 0x-hex)", path.display()))
+    SealKey::parse(&text).with_context(|| {
+        format!(
+            "{} does not hold a 32-byte key (base64 or 0x-hex)",
+            path.display()
+        )
+    })
 }
 
 fn load_or_create_key(path: &Path) -> anyhow::Result<(SealKey, bool)> {
@@ -117,8 +151,12 @@ pub(crate) fn write_secret(path: &Path, content: &[u8]) -> anyhow::Result<()> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).with_context(|| format!("cannot create {}", path.display()))?;
-    file.write_all(content).and_then(|()| file.write_all(b"\n")).with_context(|| format!("cannot write {}", path.display()))
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(content)
+        .and_then(|()| file.write_all(b"\n"))
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 pub(crate) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {

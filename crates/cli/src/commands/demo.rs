@@ -15,20 +15,22 @@ use confide_crypto::protected_data::{self, DataObject, DecodeMode, ProtectedData
 use confide_crypto::result::{self, ResultDecryptionKey, ResultKeyPair, ResultLimits};
 use confide_crypto::seal::{self, Checksum, SealFormat, SealKey};
 use confide_protocol::{
-    AppOrder, DatasetOrder, Domain, RequestOrder, SignedOrder, Tag, authorization, ids, result as poco_result,
-    signature,
+    AppOrder, DatasetOrder, Domain, RequestOrder, SignedOrder, Tag, authorization, ids,
+    result as poco_result, signature,
 };
 use serde_json::json;
 use std::io::{Cursor, Write};
 use std::path::Path;
 
-const RECORD: &str = r#"{"email":"alice@example.com","age":42,"vip":true,"address":{"city":"Lyon","zip":"69001"}}"#;
+const RECORD: &str =
+    r#"{"email":"alice@example.com","age":42,"vip":true,"address":{"city":"Lyon","zip":"69001"}}"#;
 
 pub(crate) fn run(args: DemoArgs, out: &Output) -> anyhow::Result<()> {
     let temp;
     let dir = match &args.dir {
         Some(dir) => {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
             dir.as_path()
         }
         None => {
@@ -37,10 +39,17 @@ pub(crate) fn run(args: DemoArgs, out: &Output) -> anyhow::Result<()> {
         }
     };
     let mut tour = Tour::new(out);
-    let domain = Domain::new(U256::from(31337), Address::from_word(keccak256("confide demo poco")));
+    let domain = Domain::new(
+        U256::from(31337),
+        Address::from_word(keccak256("confide demo poco")),
+    );
 
     // 1. Wallets.
-    let (alice, bob, developer) = (PrivateKeySigner::random(), PrivateKeySigner::random(), PrivateKeySigner::random());
+    let (alice, bob, developer) = (
+        PrivateKeySigner::random(),
+        PrivateKeySigner::random(),
+        PrivateKeySigner::random(),
+    );
     let keystore = keystore::encrypt_keystore(&alice, b"demo password", ScryptParams::light())?;
     keystore::write_keystore_file(&dir.join("alice.keystore.json"), &keystore)?;
     tour.step(
@@ -98,7 +107,13 @@ pub(crate) fn run(args: DemoArgs, out: &Output) -> anyhow::Result<()> {
 
     // 4. Request: the app's order and Bob's request; what matchOrders would produce.
     let app_order = SignedOrder::sign(
-        AppOrder { app, volume: U256::from(1000), tag: Tag::from_names(&["tee", "tdx"])?.0, salt: B256::random(), ..Default::default() },
+        AppOrder {
+            app,
+            volume: U256::from(1000),
+            tag: Tag::from_names(&["tee", "tdx"])?.0,
+            salt: B256::random(),
+            ..Default::default()
+        },
         &domain,
         &developer,
     )?;
@@ -134,7 +149,9 @@ pub(crate) fn run(args: DemoArgs, out: &Output) -> anyhow::Result<()> {
     ensure!(Checksum::of_bytes(&sealed) == checksum, "checksum changed");
     let mut reader = ProtectedDataReader::open(Cursor::new(unsealed))?;
     let email = reader.get_value("email", "string", DecodeMode::default())?;
-    let confide_crypto::protected_data::DataValue::String(email) = email else { anyhow::bail!("email is not a string") };
+    let confide_crypto::protected_data::DataValue::String(email) = email else {
+        anyhow::bail!("email is not a string")
+    };
     let mut tampered = sealed.clone();
     let middle = tampered.len() / 2;
     tampered[middle] ^= 1;
@@ -150,7 +167,11 @@ pub(crate) fn run(args: DemoArgs, out: &Output) -> anyhow::Result<()> {
     ensure!(refused, "a tampered sealed file was accepted");
 
     // 6. Result: computed.json, digest, hash, seal and the enclave signature.
-    let output = format!("domain of {}: {}\n", "email", email.rsplit('@').next().unwrap_or_default());
+    let output = format!(
+        "domain of {}: {}\n",
+        "email",
+        email.rsplit('@').next().unwrap_or_default()
+    );
     let result_zip = zip_result(output.as_bytes())?;
     let digest = poco_result::web2_file_digest(output.as_bytes())?;
     let worker = PrivateKeySigner::random();
@@ -177,7 +198,12 @@ pub(crate) fn run(args: DemoArgs, out: &Output) -> anyhow::Result<()> {
     std::fs::write(dir.join("result.enc"), &encrypted)?;
     let decryption = ResultDecryptionKey::X25519(bob_key.secret().clone());
     let mut decrypted = Vec::new();
-    result::decrypt_result(encrypted.as_slice(), &decryption, &mut decrypted, &ResultLimits::default())?;
+    result::decrypt_result(
+        encrypted.as_slice(),
+        &decryption,
+        &mut decrypted,
+        &ResultLimits::default(),
+    )?;
     ensure!(decrypted == result_zip, "the decrypted result differs");
     tour.step(
         "deliver",
@@ -200,7 +226,8 @@ fn asset(name: &str) -> Address {
 
 fn zip_result(output: &[u8]) -> anyhow::Result<Vec<u8>> {
     let mut archive = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
     archive.start_file("result.txt", options)?;
     archive.write_all(output)?;
     archive.start_file("computed.json", options)?;
@@ -217,20 +244,32 @@ struct Tour<'a> {
 impl<'a> Tour<'a> {
     fn new(out: &'a Output) -> Self {
         out.note("Confide demo — real keys, real signatures, real encryption; no chain or services yet.\n");
-        Self { out, steps: serde_json::Map::new() }
+        Self {
+            out,
+            steps: serde_json::Map::new(),
+        }
     }
 
     fn step(&mut self, name: &str, human: String, value: serde_json::Value) {
         let number = self.steps.len() + 1;
         if !self.out.is_json() {
-            self.out.result(&format!("{number}. {name}: {human}"), serde_json::Value::Null);
+            self.out.result(
+                &format!("{number}. {name}: {human}"),
+                serde_json::Value::Null,
+            );
         }
         self.steps.insert(name.to_owned(), value);
     }
 
     fn finish(self, dir: &Path, kept: bool) {
-        let human = if kept { format!("\nfiles are in {}", dir.display()) } else { String::new() };
-        self.out.result(&human, json!({ "steps": self.steps, "dir": kept.then_some(dir) }));
+        let human = if kept {
+            format!("\nfiles are in {}", dir.display())
+        } else {
+            String::new()
+        };
+        self.out.result(
+            &human,
+            json!({ "steps": self.steps, "dir": kept.then_some(dir) }),
+        );
     }
 }
-

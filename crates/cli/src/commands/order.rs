@@ -26,7 +26,12 @@ pub(crate) fn run(command: OrderCommand, out: &Output) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        OrderCommand::Sign { domain, input, keystore, output } => {
+        OrderCommand::Sign {
+            domain,
+            input,
+            keystore,
+            output,
+        } => {
             let (order, domain) = (read_order(&input)?, to_domain(&domain));
             let signer = load_signer(&keystore)?;
             if let OrderIdentity::Requester(requester) = order.order.order_identity()
@@ -37,7 +42,8 @@ pub(crate) fn run(command: OrderCommand, out: &Output) -> anyhow::Result<()> {
                     signer.address()
                 );
             }
-            let signed = SignedOrder::sign(order.order, &domain, &signer).context("signing failed")?;
+            let signed =
+                SignedOrder::sign(order.order, &domain, &signer).context("signing failed")?;
             let hash = signed.hash(&domain);
             let document = serde_json::to_string_pretty(&signed)?;
             match output {
@@ -45,20 +51,35 @@ pub(crate) fn run(command: OrderCommand, out: &Output) -> anyhow::Result<()> {
                     std::fs::write(&path, format!("{document}\n"))
                         .with_context(|| format!("cannot write {}", path.display()))?;
                     out.result(
-                        &format!("signed {} order {hash} by {} → {}", signed.order.kind(), signer.address(), path.display()),
+                        &format!(
+                            "signed {} order {hash} by {} → {}",
+                            signed.order.kind(),
+                            signer.address(),
+                            path.display()
+                        ),
                         json!({ "hash": hash, "signer": signer.address(), "file": path }),
                     );
                 }
-                None => out.result(&document, json!({ "hash": hash, "signer": signer.address(), "order": signed })),
+                None => out.result(
+                    &document,
+                    json!({ "hash": hash, "signer": signer.address(), "order": signed }),
+                ),
             }
             Ok(())
         }
-        OrderCommand::Verify { domain, input, signer } => {
+        OrderCommand::Verify {
+            domain,
+            input,
+            signer,
+        } => {
             let (order, domain) = (read_order(&input)?, to_domain(&domain));
             let hash = order.hash(&domain);
-            order
-                .verify(&domain, signer)
-                .map_err(|error| check_failed(anyhow::Error::new(error).context(format!("order {hash} is not validly signed"))))?;
+            order.verify(&domain, signer).map_err(|error| {
+                check_failed(
+                    anyhow::Error::new(error)
+                        .context(format!("order {hash} is not validly signed")),
+                )
+            })?;
             out.result(
                 &format!("valid: {} order {hash} is signed by {signer}", order.order.kind()),
                 json!({ "valid": true, "kind": order.order.kind(), "hash": hash, "signer": signer }),
@@ -75,9 +96,11 @@ fn to_domain(args: &DomainArgs) -> Domain {
 /// Reads an order; also accepts the order book's envelope `{"order": {...}, ...}`.
 fn read_order(input: &OrderInput) -> anyhow::Result<SignedOrder<Order>> {
     let text = read_document(&input.file)?;
-    let mut value: Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", input.file.display()))?;
+    let mut value: Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not JSON", input.file.display()))?;
     if let Some(inner) = value.get_mut("order").filter(|inner| inner.is_object()) {
         value = inner.take();
     }
-    SignedOrder::from_json_value_as(input.kind, value).with_context(|| format!("{} is not a valid order", input.file.display()))
+    SignedOrder::from_json_value_as(input.kind, value)
+        .with_context(|| format!("{} is not a valid order", input.file.display()))
 }

@@ -6,7 +6,8 @@ use crate::exit::check_failed;
 use crate::output::Output;
 use anyhow::{Context, bail};
 use confide_crypto::result::{
-    self, KeyKind, ResultDecryptionKey, ResultEncryptionKey, ResultError, ResultFormat, ResultKeyPair, ResultLimits,
+    self, KeyKind, ResultDecryptionKey, ResultEncryptionKey, ResultError, ResultFormat,
+    ResultKeyPair, ResultLimits,
 };
 use confide_crypto::seal::AtomicFile;
 use serde_json::json;
@@ -30,21 +31,38 @@ pub(crate) fn run(command: ResultCommand, out: &Output) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        ResultCommand::Encrypt { input, output, public_key, format } => {
-            let key = ResultEncryptionKey::parse(&read_text(&public_key)?)
-                .with_context(|| format!("{} is not an X25519 or RSA public key", public_key.display()))?;
+        ResultCommand::Encrypt {
+            input,
+            output,
+            public_key,
+            format,
+        } => {
+            let key = ResultEncryptionKey::parse(&read_text(&public_key)?).with_context(|| {
+                format!(
+                    "{} is not an X25519 or RSA public key",
+                    public_key.display()
+                )
+            })?;
             let needed = match format {
                 Some(ResultFormatArg::Confide) => Some(KeyKind::X25519),
                 Some(ResultFormatArg::Iexec) => Some(KeyKind::Rsa),
                 None => None,
             };
             if let Some(needed) = needed.filter(|needed| *needed != key.kind()) {
-                bail!("that format needs a {needed:?} key, {} holds a {:?} key", public_key.display(), key.kind());
+                bail!(
+                    "that format needs a {needed:?} key, {} holds a {:?} key",
+                    public_key.display(),
+                    key.kind()
+                );
             }
-            let reader = File::open(&input).with_context(|| format!("cannot open {}", input.display()))?;
-            let mut file = AtomicFile::create(&output).with_context(|| format!("cannot create {}", output.display()))?;
-            let summary = result::encrypt_result_for(&key, reader, &mut file).context("encryption failed")?;
-            file.commit().with_context(|| format!("cannot write {}", output.display()))?;
+            let reader =
+                File::open(&input).with_context(|| format!("cannot open {}", input.display()))?;
+            let mut file = AtomicFile::create(&output)
+                .with_context(|| format!("cannot create {}", output.display()))?;
+            let summary =
+                result::encrypt_result_for(&key, reader, &mut file).context("encryption failed")?;
+            file.commit()
+                .with_context(|| format!("cannot write {}", output.display()))?;
             out.result(
                 &format!("encrypted {} ({}) → {}", input.display(), format_name(summary.format), output.display()),
                 json!({ "input": input, "output": output, "format": format_name(summary.format), "plaintextBytes": summary.plaintext_bytes }),
@@ -52,10 +70,12 @@ pub(crate) fn run(command: ResultCommand, out: &Output) -> anyhow::Result<()> {
             Ok(())
         }
         ResultCommand::Decrypt { input, output, key } => {
-            let secret = ResultDecryptionKey::parse(&read_text(&key)?)
-                .with_context(|| format!("{} is not an X25519 or RSA private key", key.display()))?;
-            let summary = result::decrypt_result_file(&input, &secret, &output, &ResultLimits::default())
-                .map_err(|error| classify(error, &input))?;
+            let secret = ResultDecryptionKey::parse(&read_text(&key)?).with_context(|| {
+                format!("{} is not an X25519 or RSA private key", key.display())
+            })?;
+            let summary =
+                result::decrypt_result_file(&input, &secret, &output, &ResultLimits::default())
+                    .map_err(|error| classify(error, &input))?;
             out.result(
                 &format!("decrypted {} ({}) → {}", input.display(), format_name(summary.format), output.display()),
                 json!({ "input": input, "output": output, "format": format_name(summary.format), "plaintextBytes": summary.plaintext_bytes }),
@@ -67,8 +87,15 @@ pub(crate) fn run(command: ResultCommand, out: &Output) -> anyhow::Result<()> {
 
 fn classify(error: ResultError, input: &Path) -> anyhow::Error {
     let failed_check = error.is_authentication_failure();
-    let error = anyhow::Error::new(error).context(format!("cannot decrypt {}; no output was written", input.display()));
-    if failed_check { check_failed(error) } else { error }
+    let error = anyhow::Error::new(error).context(format!(
+        "cannot decrypt {}; no output was written",
+        input.display()
+    ));
+    if failed_check {
+        check_failed(error)
+    } else {
+        error
+    }
 }
 
 fn format_name(format: ResultFormat) -> &'static str {
@@ -79,9 +106,16 @@ fn format_name(format: ResultFormat) -> &'static str {
 }
 
 fn read_text(path: &Path) -> anyhow::Result<zeroize::Zeroizing<String>> {
-    let bytes = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?.len();
+    let bytes = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .len();
     if bytes > 64 * 1024 {
-        bail!("{} is {bytes} bytes; a key file is a few kilobytes at most", path.display());
+        bail!(
+            "{} is {bytes} bytes; a key file is a few kilobytes at most",
+            path.display()
+        );
     }
-    Ok(zeroize::Zeroizing::new(std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?))
+    Ok(zeroize::Zeroizing::new(
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?,
+    ))
 }

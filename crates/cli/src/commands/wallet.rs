@@ -16,33 +16,54 @@ pub(crate) fn run(command: WalletCommand, out: &Output) -> anyhow::Result<()> {
             let signer = PrivateKeySigner::random();
             save(&signer, &target, out, "created")
         }
-        WalletCommand::Import { private_key_file, target } => {
+        WalletCommand::Import {
+            private_key_file,
+            target,
+        } => {
             let text = Zeroizing::new(
                 std::fs::read_to_string(&private_key_file)
                     .with_context(|| format!("cannot read {}", private_key_file.display()))?,
             );
-            let signer: PrivateKeySigner = text
-                .trim()
-                .parse()
-                .map_err(|_| anyhow::anyhow!("{} does not hold a hex secp256k1 private key", private_key_file.display()))?;
+            let signer: PrivateKeySigner = text.trim().parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "{} does not hold a hex secp256k1 private key",
+                    private_key_file.display()
+                )
+            })?;
             save(&signer, &target, out, "imported")
         }
         WalletCommand::Show { keystore } => {
             let file = keystore::read_keystore_file(&keystore)
                 .with_context(|| format!("cannot read keystore {}", keystore.display()))?;
             let Some(address) = file.address() else {
-                bail!("{} has no address field; its address is only known after decrypting it", keystore.display());
+                bail!(
+                    "{} has no address field; its address is only known after decrypting it",
+                    keystore.display()
+                );
             };
-            out.result(&address.to_string(), json!({ "address": address, "keystore": keystore }));
+            out.result(
+                &address.to_string(),
+                json!({ "address": address, "keystore": keystore }),
+            );
             Ok(())
         }
     }
 }
 
-fn save(signer: &PrivateKeySigner, target: &NewKeystoreArgs, out: &Output, verb: &str) -> anyhow::Result<()> {
+fn save(
+    signer: &PrivateKeySigner,
+    target: &NewKeystoreArgs,
+    out: &Output,
+    verb: &str,
+) -> anyhow::Result<()> {
     let password = password::new(target.password_file.as_deref())?;
-    let params = if target.light_kdf { ScryptParams::light() } else { ScryptParams::standard() };
-    let file = keystore::encrypt_keystore(signer, password.as_bytes(), params).context("cannot encrypt the key")?;
+    let params = if target.light_kdf {
+        ScryptParams::light()
+    } else {
+        ScryptParams::standard()
+    };
+    let file = keystore::encrypt_keystore(signer, password.as_bytes(), params)
+        .context("cannot encrypt the key")?;
     let path = write(&file, target.keystore.as_deref())?;
     out.result(
         &format!("{verb} {} in {}", signer.address(), path.display()),
@@ -55,14 +76,19 @@ fn write(file: &Keystore, path: Option<&Path>) -> anyhow::Result<PathBuf> {
     match path {
         Some(path) => {
             if path.exists() {
-                bail!("{} already exists; refusing to overwrite a keystore", path.display());
+                bail!(
+                    "{} already exists; refusing to overwrite a keystore",
+                    path.display()
+                );
             }
-            keystore::write_keystore_file(path, file).with_context(|| format!("cannot write {}", path.display()))?;
+            keystore::write_keystore_file(path, file)
+                .with_context(|| format!("cannot write {}", path.display()))?;
             Ok(path.to_owned())
         }
         None => {
             let dir = default_keystore_dir()?;
-            keystore::write_keystore_in_dir(&dir, file).with_context(|| format!("cannot write in {}", dir.display()))
+            keystore::write_keystore_in_dir(&dir, file)
+                .with_context(|| format!("cannot write in {}", dir.display()))
         }
     }
 }

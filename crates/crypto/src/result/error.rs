@@ -181,3 +181,15 @@ pub enum ResultError {
     #[error("internal cryptographic error: {0}")]
     Internal(&'static str),
 }
+
+impl ResultError {
+    /// Whether the result was read but does not decrypt under the key: wrong key or tampered
+    /// data (as opposed to I/O errors, unknown formats or limits).
+    pub fn is_authentication_failure(&self) -> bool {
+        match self {
+            Self::NotForThisKey => true,
+            Self::Payload(error) => error.is_authentication_failure(),
+            _ => false,
+        }
+    }
+}

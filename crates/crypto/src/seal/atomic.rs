@@ -1,7 +1,7 @@
 //! All-or-nothing output files.
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
@@ -67,6 +67,12 @@ impl AtomicFile {
             .persist(&self.destination)
             .map_err(|persist_error| persist_error.error)?;
         Ok(())
+    }
+}
+
+impl Seek for AtomicFile {
+    fn seek(&mut self, position: io::SeekFrom) -> io::Result<u64> {
+        self.temp.seek(position)
     }
 }
 

@@ -151,3 +151,18 @@ pub enum SealError {
     #[error("internal cryptographic error: {0}")]
     Internal(&'static str),
 }
+
+impl SealError {
+    /// Whether the data was read but did not authenticate against the key: wrong key, corrupted,
+    /// reordered, truncated or extended data (as opposed to I/O errors or unsupported formats).
+    pub fn is_authentication_failure(&self) -> bool {
+        matches!(
+            self,
+            Self::WrongKey
+                | Self::ChunkAuthentication { .. }
+                | Self::Truncated { .. }
+                | Self::TrailingData { .. }
+                | Self::CbcBadPadding
+        )
+    }
+}

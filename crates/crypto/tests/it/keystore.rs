@@ -100,7 +100,11 @@ fn every_vector_decrypts_to_its_key() {
 fn spec_scrypt_vector_is_refused_like_ethers_does() {
     let (bytes, _) = vector(SPEC_SCRYPT);
     match confide_crypto::keystore::Keystore::from_json(&bytes) {
-        Err(KeystoreError::ParamOutOfRange { param, got: 18, max: 15 }) => assert!(param.contains("RFC 7914")),
+        Err(KeystoreError::ParamOutOfRange {
+            param,
+            got: 18,
+            max: 15,
+        }) => assert!(param.contains("RFC 7914")),
         other => panic!("{other:?}"),
     }
 }

@@ -1,0 +1,87 @@
+//! End-to-end tests of the `confide` binary: arguments, outputs and exit codes.
+#![allow(clippy::unwrap_used)]
+
+mod data;
+mod order;
+mod result;
+mod wallet;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `confide` with `args` (no password prompt: stdin is closed).
+pub(crate) fn confide(args: &[&str]) -> Output {
+    confide_in(args, None)
+}
+
+/// Runs `confide` with `args` and `stdin` as standard input.
+pub(crate) fn confide_in(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_confide"))
+        .args(args)
+        .env_remove("CONFIDE_PASSWORD")
+        .env_remove("CONFIDE_KEYSTORE")
+        .env_remove("CONFIDE_CHAIN_ID")
+        .env_remove("CONFIDE_VERIFYING_CONTRACT")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(bytes) = stdin {
+        input.write_all(bytes).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+pub(crate) fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+pub(crate) fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// Asserts the exit code, showing stderr when it differs.
+pub(crate) fn assert_code(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {}",
+        stdout(output),
+        stderr(output)
+    );
+}
+
+pub(crate) fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(output)))
+}
+
+pub(crate) fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn demo_runs_every_step() {
+    let output = confide(&["--json", "demo"]);
+    assert_code(&output, 0);
+    let steps = &json(&output)["steps"];
+    for step in [
+        "wallets", "protect", "grant", "request", "compute", "result", "deliver",
+    ] {
+        assert!(steps.get(step).is_some(), "missing step {step}");
+    }
+    assert_eq!(steps["compute"]["tamperRefused"], true);
+    assert_eq!(steps["deliver"]["roundTrip"], true);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_code(&confide(&["order", "hash"]), 2);
+    assert_code(
+        &confide(&["data", "seal", "--format", "rot13", "a", "b"]),
+        2,
+    );
+}

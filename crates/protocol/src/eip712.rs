@@ -12,23 +12,64 @@ pub const DOMAIN_VERSION: &str = "5.0.0";
 /// The EIP-712 domain of one PoCo deployment: chain id and PoCo proxy address.
 ///
 /// Every order hash depends on it, so an order signed for one chain or deployment is worthless
-/// on another.
+/// on another. The domain separator is computed once, at construction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(from = "DomainFields", into = "DomainFields")]
 pub struct Domain {
-    /// `block.chainid` of the chain.
-    pub chain_id: U256,
-    /// Address of the PoCo proxy.
-    pub verifying_contract: Address,
+    chain_id: U256,
+    verifying_contract: Address,
+    separator: B256,
+}
+
+/// The serialized form of [`Domain`].
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DomainFields {
+    #[serde(with = "crate::serde_helpers::uint")]
+    chain_id: U256,
+    verifying_contract: Address,
+}
+
+impl From<DomainFields> for Domain {
+    fn from(fields: DomainFields) -> Self {
+        Self::new(fields.chain_id, fields.verifying_contract)
+    }
+}
+
+impl From<Domain> for DomainFields {
+    fn from(domain: Domain) -> Self {
+        Self {
+            chain_id: domain.chain_id,
+            verifying_contract: domain.verifying_contract,
+        }
+    }
 }
 
 impl Domain {
     /// The domain of the PoCo proxy at `verifying_contract` on chain `chain_id`.
     pub fn new(chain_id: U256, verifying_contract: Address) -> Self {
+        let domain = Eip712Domain::new(
+            Some(Cow::Borrowed(DOMAIN_NAME)),
+            Some(Cow::Borrowed(DOMAIN_VERSION)),
+            Some(chain_id),
+            Some(verifying_contract),
+            None,
+        );
         Self {
             chain_id,
             verifying_contract,
+            separator: domain.separator(),
         }
+    }
+
+    /// `block.chainid` of the chain.
+    pub fn chain_id(&self) -> U256 {
+        self.chain_id
+    }
+
+    /// Address of the PoCo proxy.
+    pub fn verifying_contract(&self) -> Address {
+        self.verifying_contract
     }
 
     /// The same domain as alloy's type.
@@ -44,7 +85,7 @@ impl Domain {
 
     /// `domainSeparator` = hashStruct(EIP712Domain), as `eip712domain_separator()` returns it.
     pub fn separator(&self) -> B256 {
-        self.to_alloy().separator()
+        self.separator
     }
 
     /// keccak256(0x19 ‖ 0x01 ‖ domainSeparator ‖ structHash): the hash that gets signed.
@@ -52,7 +93,7 @@ impl Domain {
         let mut preimage = [0u8; 66];
         preimage[0] = 0x19;
         preimage[1] = 0x01;
-        preimage[2..34].copy_from_slice(self.separator().as_slice());
+        preimage[2..34].copy_from_slice(self.separator.as_slice());
         preimage[34..].copy_from_slice(struct_hash.as_slice());
         keccak256(preimage)
     }
@@ -114,6 +155,16 @@ mod tests {
             type_hash::<RequestOrderOperation>(),
             "0x0ded7b52c2d77595a40d242eca751df172b18e686326dbbed3f4748828af77c7",
         );
+    }
+
+    #[test]
+    fn serde_round_trip_recomputes_the_separator() {
+        let domain = Domain::new(U256::from(421614), Address::repeat_byte(0xb2));
+        let json = serde_json::to_value(domain).unwrap();
+        assert_eq!(json["chainId"], "421614");
+        assert!(json.get("separator").is_none());
+        assert_eq!(serde_json::from_value::<Domain>(json).unwrap(), domain);
+        assert_eq!(domain.separator(), domain.to_alloy().separator());
     }
 
     #[test]

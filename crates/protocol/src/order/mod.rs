@@ -204,12 +204,12 @@ pub trait PocoOrder:
 
     /// The order hash: the EIP-712 typed-data hash under `domain`, the id used on-chain and in APIs.
     fn hash(&self, domain: &Domain) -> B256 {
-        self.eip712_signing_hash(&domain.to_alloy())
+        domain.typed_data_hash(self.eip712_hash_struct())
     }
 
     /// Typed-data hash of a presign/cancel operation, the message an owner signs to relay it.
     fn operation_hash(&self, kind: OrderOperationKind, domain: &Domain) -> B256 {
-        self.operation(kind).eip712_signing_hash(&domain.to_alloy())
+        domain.typed_data_hash(self.operation(kind).eip712_hash_struct())
     }
 }
 

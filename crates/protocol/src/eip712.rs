@@ -74,13 +74,7 @@ impl Domain {
 
     /// The same domain as alloy's type.
     pub fn to_alloy(&self) -> Eip712Domain {
-        Eip712Domain::new(
-            Some(Cow::Borrowed(DOMAIN_NAME)),
-            Some(Cow::Borrowed(DOMAIN_VERSION)),
-            Some(self.chain_id),
-            Some(self.verifying_contract),
-            None,
-        )
+        alloy_domain(self.chain_id, self.verifying_contract)
     }
 
     /// `domainSeparator` = hashStruct(EIP712Domain), as `eip712domain_separator()` returns it.
@@ -97,6 +91,16 @@ impl Domain {
         preimage[34..].copy_from_slice(struct_hash.as_slice());
         keccak256(preimage)
     }
+}
+
+fn alloy_domain(chain_id: U256, verifying_contract: Address) -> Eip712Domain {
+    Eip712Domain::new(
+        Some(Cow::Borrowed(DOMAIN_NAME)),
+        Some(Cow::Borrowed(DOMAIN_VERSION)),
+        Some(chain_id),
+        Some(verifying_contract),
+        None,
+    )
 }
 
 #[cfg(test)]

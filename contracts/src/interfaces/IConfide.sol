@@ -8,7 +8,18 @@ import {IConfideEvents} from "./IConfideEvents.sol";
 /// @notice Implemented by the modules behind the `Confide` router; this interface is what
 /// clients bind to. Revert reasons of `matchOrders` are PoCo's `iExecV5-matchOrders-0xNN`.
 interface IConfide is IConfideEvents {
+    /// `assertDatasetDealCompatibility`: why the dataset order cannot be used with the deal
+    /// (PoCo's reason strings).
     error IncompatibleDatasetOrder(string reason);
+    /// `receiveApproval`: the data is not a `matchOrders` call.
+    error UnsupportedOperation(bytes4 selector);
+    /// `receiveApproval`: the request order to match is not the depositor's.
+    error CallerIsNotTheRequester();
+    /// `receiveApproval`: the `matchOrders` call data is malformed.
+    error OperationFailed();
+    /// A value does not fit the packed storage (prices, stakes, trust, volumes, ratios,
+    /// callback gas, category time references) and is refused rather than truncated.
+    error ValueTooLarge(uint256 value, uint256 max);
 
     // --- SRLC: the internal ERC-20 of deposited funds (EscrowModule) ---
     function name() external view returns (string memory);

@@ -5,10 +5,12 @@
 //! transaction, and [`Evm::set_timestamp`] / [`Evm::increase_time`] move the clock of the next
 //! block. Gas is metered exactly as on a Cancun chain but costs nothing (base fee and gas price
 //! are zero), so accounts need no ether to transact. Read-only calls ([`Evm::call`],
-//! [`Evm::view`]) execute in the next block's environment and are not committed.
+//! [`Evm::view`], [`Evm::simulate`]) take `&self`, execute in the next block's environment and
+//! commit nothing.
 //!
 //! The state is an in-memory `CacheDB` over an empty database; [`Evm::snapshot`] clones it and
-//! [`Evm::restore`] puts a clone back.
+//! [`Evm::restore`] puts a clone back. `Evm` is `Send + Sync` (a revm instance is built per
+//! transaction), so a server can share it behind a lock.
 
 mod revert;
 
@@ -17,9 +19,9 @@ pub use revert::Revert;
 use alloy_primitives::{Address, Bytes, Log, TxKind, U256};
 use alloy_sol_types::{SolCall, SolEvent};
 use revm::context::result::{ExecutionResult, HaltReason, Output};
-use revm::context::{BlockEnv, Context, TxEnv};
+use revm::context::{BlockEnv, CfgEnv, TxEnv};
 use revm::database::{CacheDB, EmptyDB};
-use revm::database_interface::DatabaseRef;
+use revm::database_interface::{Database, DatabaseRef, WrapDatabaseRef};
 use revm::handler::{MainnetContext, MainnetEvm};
 use revm::primitives::hardfork::SpecId;
 use revm::state::AccountInfo;
@@ -29,7 +31,6 @@ use std::fmt;
 
 /// The state database: every account, code and storage slot in memory.
 type Db = CacheDB<EmptyDB>;
-type Inner = MainnetEvm<MainnetContext<Db>>;
 
 /// Chain parameters of an [`Evm`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,8 +188,14 @@ pub struct Snapshot {
 }
 
 /// An in-process EVM chain. See the [module documentation](self).
+///
+/// It holds the state and the next block's environment only; a revm instance is built for
+/// each transaction (revm's is not `Send`; this type is, so it can live behind a lock).
 pub struct Evm {
-    inner: Inner,
+    db: Db,
+    cfg: CfgEnv,
+    /// The environment of the next block.
+    block: BlockEnv,
     config: EvmConfig,
     /// Timestamp of the latest executed block (the next one may not be earlier).
     latest_timestamp: u64,
@@ -200,7 +207,7 @@ impl fmt::Debug for Evm {
             .field("config", &self.config)
             .field("block_number", &self.block_number())
             .field("timestamp", &self.timestamp())
-            .field("accounts", &self.db().cache.accounts.len())
+            .field("accounts", &self.db.cache.accounts.len())
             .finish_non_exhaustive()
     }
 }
@@ -214,16 +221,17 @@ impl Default for Evm {
 impl Evm {
     /// An empty chain: no account, next block 1 at `config.timestamp`.
     pub fn new(config: EvmConfig) -> Self {
-        let inner = Context::new(CacheDB::new(EmptyDB::new()), SpecId::CANCUN)
-            .modify_cfg_chained(|cfg| cfg.chain_id = config.chain_id)
-            .modify_block_chained(|block: &mut BlockEnv| {
-                block.number = U256::from(1);
-                block.timestamp = U256::from(config.timestamp);
-                block.gas_limit = config.block_gas_limit;
-            })
-            .build_mainnet();
+        let cfg = CfgEnv::new_with_spec(SpecId::CANCUN).with_chain_id(config.chain_id);
+        let block = BlockEnv {
+            number: U256::from(1),
+            timestamp: U256::from(config.timestamp),
+            gas_limit: config.block_gas_limit,
+            ..BlockEnv::default()
+        };
         Self {
-            inner,
+            db: CacheDB::new(EmptyDB::new()),
+            cfg,
+            block,
             latest_timestamp: config.timestamp.saturating_sub(config.block_time),
             config,
         }
@@ -241,12 +249,12 @@ impl Evm {
 
     /// The number of the block the next transaction executes in.
     pub fn block_number(&self) -> u64 {
-        self.inner.ctx.block.number.saturating_to()
+        self.block.number.saturating_to()
     }
 
     /// The timestamp of the block the next transaction executes in.
     pub fn timestamp(&self) -> u64 {
-        self.inner.ctx.block.timestamp.saturating_to()
+        self.block.timestamp.saturating_to()
     }
 
     /// Sets the timestamp of the next block; it may not be before the latest block's.
@@ -257,26 +265,18 @@ impl Evm {
                 latest: self.latest_timestamp,
             });
         }
-        self.inner.ctx.block.timestamp = U256::from(timestamp);
+        self.block.timestamp = U256::from(timestamp);
         Ok(())
     }
 
     /// Moves the clock of the next block `seconds` forward.
     pub fn increase_time(&mut self, seconds: u64) {
         let next = self.timestamp().saturating_add(seconds);
-        self.inner.ctx.block.timestamp = U256::from(next);
-    }
-
-    fn db(&self) -> &Db {
-        &self.inner.ctx.journaled_state.database
-    }
-
-    fn db_mut(&mut self) -> &mut Db {
-        &mut self.inner.ctx.journaled_state.database
+        self.block.timestamp = U256::from(next);
     }
 
     fn account(&self, address: Address) -> Option<AccountInfo> {
-        infallible(self.db().basic_ref(address))
+        infallible(self.db.basic_ref(address))
     }
 
     /// The balance of `account`, in wei.
@@ -297,21 +297,21 @@ impl Evm {
         };
         let code = match info.code {
             Some(code) => code,
-            None => infallible(self.db().code_by_hash_ref(info.code_hash)),
+            None => infallible(self.db.code_by_hash_ref(info.code_hash)),
         };
         code.original_bytes()
     }
 
     /// The value of storage slot `slot` of `address`.
     pub fn storage(&self, address: Address, slot: U256) -> U256 {
-        infallible(self.db().storage_ref(address, slot))
+        infallible(self.db.storage_ref(address, slot))
     }
 
     /// Sets the balance of `account` to `wei`.
     pub fn set_balance(&mut self, account: Address, wei: U256) {
         let mut info = self.account(account).unwrap_or_default();
         info.balance = wei;
-        self.db_mut().insert_account_info(account, info);
+        self.db.insert_account_info(account, info);
     }
 
     /// Credits `account` with `wei`.
@@ -327,23 +327,20 @@ impl Evm {
     pub fn execute(&mut self, tx: Tx) -> Result<TxOutcome, EvmError> {
         let env = self.tx_env(&tx);
         let block_number = self.block_number();
-        let result = self
-            .inner
+        let result = revm(&mut self.db, &self.cfg, &self.block)
             .transact_commit(env)
             .map_err(|e| EvmError::InvalidTransaction(e.to_string()))?;
         self.latest_timestamp = self.timestamp();
-        let block = &mut self.inner.ctx.block;
-        block.number += U256::from(1);
-        block.timestamp += U256::from(self.config.block_time);
+        self.block.number += U256::from(1);
+        self.block.timestamp += U256::from(self.config.block_time);
         Ok(outcome(result, block_number, tx.to))
     }
 
     /// Executes `tx` in the next block's environment without committing anything.
-    pub fn simulate(&mut self, tx: Tx) -> Result<TxOutcome, EvmError> {
+    pub fn simulate(&self, tx: Tx) -> Result<TxOutcome, EvmError> {
         let env = self.tx_env(&tx);
         let block_number = self.block_number();
-        let result = self
-            .inner
+        let result = revm(WrapDatabaseRef(&self.db), &self.cfg, &self.block)
             .transact(env)
             .map_err(|e| EvmError::InvalidTransaction(e.to_string()))?;
         Ok(outcome(result.result, block_number, tx.to))
@@ -410,7 +407,7 @@ impl Evm {
 
     /// Executes `calldata` from `from` to `to` read-only (nothing is committed).
     pub fn call(
-        &mut self,
+        &self,
         from: Address,
         to: Address,
         calldata: impl Into<Bytes>,
@@ -425,7 +422,7 @@ impl Evm {
 
     /// Calls function `C` of `to` read-only (from the zero address) and decodes its outputs; a
     /// revert is an error.
-    pub fn view<C: SolCall>(&mut self, to: Address, call: &C) -> Result<C::Return, EvmError> {
+    pub fn view<C: SolCall>(&self, to: Address, call: &C) -> Result<C::Return, EvmError> {
         self.call(Address::ZERO, to, call.abi_encode())?
             .decode::<C>()
     }
@@ -433,18 +430,27 @@ impl Evm {
     /// A copy of the state and clock.
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
-            db: self.db().clone(),
-            block: self.inner.ctx.block.clone(),
+            db: self.db.clone(),
+            block: self.block.clone(),
             latest_timestamp: self.latest_timestamp,
         }
     }
 
     /// Returns to the state and clock of `snapshot` (which stays usable).
     pub fn restore(&mut self, snapshot: &Snapshot) {
-        *self.db_mut() = snapshot.db.clone();
-        self.inner.ctx.block = snapshot.block.clone();
+        self.db = snapshot.db.clone();
+        self.block = snapshot.block.clone();
         self.latest_timestamp = snapshot.latest_timestamp;
     }
+}
+
+/// A revm instance over `db` in environment `cfg`/`block` (built per transaction: revm's
+/// instance is not `Send`).
+fn revm<D: Database>(db: D, cfg: &CfgEnv, block: &BlockEnv) -> MainnetEvm<MainnetContext<D>> {
+    MainnetContext::new(db, SpecId::CANCUN)
+        .with_cfg(cfg.clone())
+        .with_block(block.clone())
+        .build_mainnet()
 }
 
 fn outcome(

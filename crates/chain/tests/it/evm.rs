@@ -289,3 +289,10 @@ fn snapshot_and_restore() {
     evm.restore(&snapshot);
     assert_eq!(evm.storage(store, U256::from(7)), U256::ZERO);
 }
+
+#[test]
+fn the_evm_can_be_shared_between_threads() {
+    fn send<T: Send + Sync + 'static>() {}
+    send::<Evm>();
+    send::<confide_chain::Snapshot>();
+}

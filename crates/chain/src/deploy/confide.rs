@@ -1,0 +1,119 @@
+//! Confide's own deployment: modules behind the `Confide` router, registries, RLC and
+//! DataProtector, configured like PoCo's.
+//!
+//! Artifacts are looked up by name at run time, so this compiles before every contract exists
+//! and fails with [`ArtifactError::Missing`](crate::artifacts::ArtifactError::Missing) naming the
+//! first absent one.
+
+use super::{
+    Configuration, DeployError, Implementation, Module, Protocol, RLC_SUPPLY, configure,
+    deploy_artifact, deploy_rlc,
+};
+use crate::artifacts;
+use crate::evm::Evm;
+use alloy_primitives::{Address, Selector, U256};
+use alloy_sol_types::SolValue;
+
+/// The modules behind the router, in routing order.
+pub const CONFIDE_MODULES: [&str; 6] = [
+    "EscrowModule",
+    "OrderModule",
+    "MatchModule",
+    "TaskModule",
+    "ViewModule",
+    "AdminModule",
+];
+
+/// Deploys and configures Confide: a fresh `RLC` (87 M RLC minted to `owner`), the modules,
+/// the `Confide` router with a route table built from each module's ABI (owned by `owner`),
+/// the three registries, `DataProtector`, then `configure` and the five default categories.
+pub fn deploy_confide(evm: &mut Evm, owner: Address) -> Result<Protocol, DeployError> {
+    // Every artifact first: a missing one fails before any transaction.
+    for name in CONFIDE_MODULES.iter().chain(&[
+        "Confide",
+        "RLC",
+        "AppRegistry",
+        "DatasetRegistry",
+        "WorkerpoolRegistry",
+        "DataProtector",
+    ]) {
+        artifacts::get(name)?;
+    }
+
+    let token = deploy_rlc(evm, owner, U256::from(RLC_SUPPLY))?;
+
+    let mut modules: Vec<Module> = Vec::new();
+    for name in CONFIDE_MODULES {
+        let selectors = artifacts::get(name)?.selectors()?;
+        check_unique(&modules, name, &selectors)?;
+        let address = deploy_artifact(evm, owner, name, "", &[])?;
+        modules.push(Module {
+            name: name.to_owned(),
+            address,
+            selectors,
+            shadowed: Vec::new(),
+        });
+    }
+    let address = deploy_router(evm, owner, &modules)?;
+
+    let app_registry = deploy_artifact(evm, owner, "AppRegistry", "", &[])?;
+    let dataset_registry = deploy_artifact(evm, owner, "DatasetRegistry", "", &[])?;
+    let workerpool_registry = deploy_artifact(evm, owner, "WorkerpoolRegistry", "", &[])?;
+    let data_protector = deploy_artifact(
+        evm,
+        owner,
+        "DataProtector",
+        "address",
+        &dataset_registry.abi_encode(),
+    )?;
+
+    let config = Configuration {
+        token,
+        app_registry,
+        dataset_registry,
+        workerpool_registry,
+    };
+    configure(evm, owner, address, config)?;
+
+    Ok(Protocol {
+        implementation: Implementation::Confide,
+        address,
+        owner,
+        token,
+        app_registry,
+        dataset_registry,
+        workerpool_registry,
+        data_protector: Some(data_protector),
+        modules,
+    })
+}
+
+/// Deploys the `Confide` router owned by `owner`, routing each module's selectors to it.
+pub fn deploy_router(
+    evm: &mut Evm,
+    owner: Address,
+    modules: &[Module],
+) -> Result<Address, DeployError> {
+    let addresses: Vec<Address> = modules.iter().map(|m| m.address).collect();
+    let selectors: Vec<Vec<Selector>> = modules.iter().map(|m| m.selectors.clone()).collect();
+    deploy_artifact(
+        evm,
+        owner,
+        "Confide",
+        "address,address[],bytes4[][]",
+        &(owner, addresses, selectors).abi_encode_params(),
+    )
+}
+
+fn check_unique(modules: &[Module], name: &str, selectors: &[Selector]) -> Result<(), DeployError> {
+    for selector in selectors {
+        if let Some(first) = modules.iter().find(|m| m.selectors.contains(selector)) {
+            return Err(DeployError::DuplicateSelector {
+                selector: *selector,
+                first: first.name.clone(),
+                second: name.to_owned(),
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,17 @@
+//! Confide's chain layer.
+//!
+//! - [`artifacts`]: the compiled contracts of `contracts/artifacts`, embedded and looked up by
+//!   name, and their typed `sol!` bindings ([`artifacts::bindings`]);
+//! - [`evm`]: an in-process EVM (revm, Cancun) with automining, a controllable clock,
+//!   snapshots and decoded reverts — the engine of the dev chain;
+//! - [`deploy`]: deployers of the protocol on that EVM, Confide's own ([`deploy_confide`]) and
+//!   the reference PoCo from its npm package ([`deploy_reference_poco`]), the test oracle,
+//!   both described by a [`Protocol`] handle.
+#![forbid(unsafe_code)]
+
+pub mod artifacts;
+pub mod deploy;
+pub mod evm;
+
+pub use deploy::{DeployError, Protocol, deploy_confide, deploy_reference_poco};
+pub use evm::{Evm, EvmConfig, EvmError, Revert, Snapshot, Tx, TxOutcome};

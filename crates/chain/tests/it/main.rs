@@ -1,0 +1,10 @@
+//! Integration tests of confide-chain: the in-process EVM, the artifacts and bindings, and the
+//! deployers (the reference PoCo from its npm package, Confide's contracts once they exist).
+#![allow(clippy::unwrap_used, clippy::print_stdout)]
+
+mod artifacts;
+mod confide;
+mod evm;
+mod reference;
+mod scenario;
+mod support;

@@ -77,30 +77,59 @@ fn decodes_the_three_kinds_of_revert() {
     let mut evm = Evm::default();
     let owner = addr(1);
 
-    // Error(string).
-    let token = deploy_token(&mut evm, owner);
-    let call = IERC20::transferCall {
-        to: addr(2),
-        value: U256::MAX,
+    // Error(string): registries refuse ENS names with PoCo's message.
+    alloy_sol_types::sol! {
+        function setName(address ens, string name);
+    }
+    let code = confide_chain::artifacts::get("AppRegistry")
+        .unwrap()
+        .bytecode()
+        .unwrap()
+        .to_vec();
+    let registry = evm.deploy(owner, code).unwrap();
+    let call = setNameCall {
+        ens: addr(2),
+        name: "x.eth".into(),
     };
-    let outcome = evm.transact(owner, token, call.abi_encode()).unwrap();
+    let outcome = evm.transact(owner, registry, call.abi_encode()).unwrap();
     assert!(!outcome.success);
     assert!(outcome.logs.is_empty());
+    let message = "Operation not supported on this chain";
+    assert_eq!(outcome.revert, Some(Revert::Error(message.into())));
+    let nonce = evm.nonce(owner);
+    let err = outcome.ok().unwrap_err();
+    assert!(
+        matches!(&err, EvmError::Reverted { to: Some(t), .. } if *t == registry),
+        "{err}"
+    );
+    assert!(err.to_string().contains(message), "{err}");
     assert_eq!(
-        outcome.revert,
-        Some(Revert::Error("balance exceeded".into()))
+        evm.transact(owner, registry, call.abi_encode())
+            .unwrap()
+            .revert,
+        Some(Revert::Error(message.into()))
     );
     assert_eq!(
         evm.nonce(owner),
-        2,
+        nonce + 1,
         "a reverted transaction spends its nonce"
     );
-    let err = outcome.ok().unwrap_err();
-    assert!(
-        matches!(&err, EvmError::Reverted { to: Some(t), .. } if *t == token),
-        "{err}"
+
+    // A custom error with arguments: OpenZeppelin's ERC20InsufficientBalance from RLC.
+    let token = deploy_token(&mut evm, owner);
+    let transfer = IERC20::transferCall {
+        to: addr(2),
+        value: U256::MAX,
+    };
+    let outcome = evm.transact(addr(3), token, transfer.abi_encode()).unwrap();
+    let Some(Revert::Custom { selector, data }) = &outcome.revert else {
+        panic!("{:?}", outcome.revert)
+    };
+    assert_eq!(
+        selector.as_slice(),
+        &alloy_primitives::keccak256("ERC20InsufficientBalance(address,uint256,uint256)")[..4]
     );
-    assert!(err.to_string().contains("balance exceeded"), "{err}");
+    assert_eq!(data.len(), 96);
 
     // A custom error: the router without modules knows no function.
     let mut code = confide_chain::artifacts::get("Confide")

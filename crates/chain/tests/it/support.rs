@@ -1,12 +1,9 @@
-//! Shared test helpers: keys, the stand-in RLC token, the reference package.
+//! Shared test helpers: keys, the RLC token, the reference package.
 
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_signer_local::PrivateKeySigner;
-use alloy_sol_types::SolValue;
 use confide_chain::Evm;
-use confide_chain::artifacts;
 use confide_chain::deploy::{RLC_SUPPLY, deploy_rlc};
-use serde_json::Value;
 use std::path::PathBuf;
 
 /// A deterministic test key.
@@ -19,25 +16,9 @@ pub(crate) fn addr(n: u8) -> Address {
     key(n).address()
 }
 
-/// Creation code of a test fixture (`tests/fixtures/<Name>.json`).
-pub(crate) fn fixture_bytecode(json: &str) -> Bytes {
-    let artifact: Value = serde_json::from_str(json).unwrap();
-    artifact["bytecode"]["object"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
-/// Deploys the RLC token (87 M RLC to `owner`): Confide's `RLC` artifact once it exists,
-/// the `TestToken` fixture until then.
+/// Deploys the RLC token (87 M RLC to `owner`).
 pub(crate) fn deploy_token(evm: &mut Evm, owner: Address) -> Address {
-    if artifacts::exists("RLC") {
-        return deploy_rlc(evm, owner, U256::from(RLC_SUPPLY)).unwrap();
-    }
-    let mut code = fixture_bytecode(include_str!("../fixtures/TestToken.json")).to_vec();
-    code.extend(U256::from(RLC_SUPPLY).abi_encode());
-    evm.deploy(owner, code).unwrap()
+    deploy_rlc(evm, owner, U256::from(RLC_SUPPLY)).unwrap()
 }
 
 /// Init code deploying `runtime` as is (for hand-assembled test contracts).

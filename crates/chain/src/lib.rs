@@ -6,12 +6,15 @@
 //!   snapshots and decoded reverts — the engine of the dev chain;
 //! - [`deploy`]: deployers of the protocol on that EVM, Confide's own ([`deploy_confide`]) and
 //!   the reference PoCo from its npm package ([`deploy_reference_poco`]), the test oracle,
-//!   both described by a [`Protocol`] handle.
+//!   both described by a [`Protocol`] handle;
+//! - [`scenario`]: a harness driving either implementation through the `IConfide` bindings
+//!   (actors, orders, the task lifecycle, normalized events, gas reports).
 #![forbid(unsafe_code)]
 
 pub mod artifacts;
 pub mod deploy;
 pub mod evm;
+pub mod scenario;
 
 pub use deploy::{DeployError, Protocol, deploy_confide, deploy_reference_poco};
 pub use evm::{Evm, EvmConfig, EvmError, Revert, Snapshot, Tx, TxOutcome};

@@ -56,10 +56,8 @@ fn confide_tee_task() {
     if deployable("confide_tee_task").is_none() {
         return;
     }
-    let mut evm = Evm::new(EvmConfig::with_chain_id(scenario::CHAIN_ID));
-    let protocol = deploy_confide(&mut evm, addr(1)).unwrap();
-    let gas = scenario::tee_task(&mut evm, &protocol);
-    scenario::print_gas("Confide", &gas);
+    let (mut evm, protocol) = scenario::confide();
+    scenario::checked_tee_task(&mut evm, &protocol, "Confide");
 }
 
 #[test]

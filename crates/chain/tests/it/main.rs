@@ -5,6 +5,7 @@
 mod artifacts;
 mod confide;
 mod evm;
+mod property;
 mod reference;
 mod scenario;
 mod support;

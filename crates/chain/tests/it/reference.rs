@@ -65,10 +65,8 @@ fn reference_poco_tee_task() {
     let Some(package) = reference_package("reference_poco_tee_task") else {
         return;
     };
-    let mut evm = Evm::new(EvmConfig::with_chain_id(scenario::CHAIN_ID));
-    let protocol = deploy(&mut evm, &package);
-    let gas = scenario::tee_task(&mut evm, &protocol);
-    scenario::print_gas("the reference PoCo 6.1.0", &gas);
+    let (mut evm, protocol) = scenario::reference(&package);
+    scenario::checked_tee_task(&mut evm, &protocol, "the reference PoCo 6.1.0");
 }
 
 /// `IConfide` is PoCo's `IexecInterfaceToken`: the same functions (with outputs) and events

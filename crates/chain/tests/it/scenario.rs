@@ -1,32 +1,41 @@
-//! One scenario for both implementations, through the `IConfide` bindings: views after
-//! deployment, and a TEE task from asset creation to `contributeAndFinalize`.
+//! One scenario for both implementations, through `confide_chain::scenario`: views after
+//! deployment, a TEE task from asset creation to `contributeAndFinalize` checked step by step
+//! (ids, hashes, views, events, balances), and the library's flows compared event by event.
 
-use crate::support::key;
 use alloy_primitives::{Address, B256, Bytes, U256};
-use alloy_signer_local::PrivateKeySigner;
-use alloy_sol_types::{SolCall, SolEvent};
-use confide_chain::artifacts::bindings::{
-    IAppRegistry, IConfide, IDatasetRegistry, IERC20, IWorkerpoolRegistry,
+use alloy_sol_types::SolEvent;
+use confide_chain::artifacts::bindings::{IConfide, IERC20};
+use confide_chain::deploy::{
+    CATEGORY_DESCRIPTION, Protocol, deploy_confide, deploy_reference_poco,
 };
-use confide_chain::deploy::{CATEGORY_DESCRIPTION, Protocol};
-use confide_chain::{Evm, TxOutcome};
-use confide_protocol::authorization::{enclave_signature_message, worker_authorization_hash};
+use confide_chain::scenario::{
+    self, Actors, Assets, GasEntry, RLC, Session, Terms, contribution_status, task_status,
+};
+use confide_chain::{Evm, EvmConfig};
 use confide_protocol::consensus::{DEFAULT_CATEGORIES, task_deadlines};
 use confide_protocol::ids::{deal_id, task_id};
-use confide_protocol::result::{ResultLocation, result_hash, result_seal, web2_file_digest};
-use confide_protocol::signature::sign_personal;
+use confide_protocol::result::{result_hash, result_seal};
 use confide_protocol::tag::TagBit;
-use confide_protocol::{AppOrder, DatasetOrder, RequestOrder, SignedOrder, Tag, WorkerpoolOrder};
+use confide_protocol::{OrderKind, Tag};
+use std::path::Path;
 
 /// The chain id of the scenarios (not the EVM's default, to check it reaches the domain).
 pub(crate) const CHAIN_ID: u64 = 421_614;
 
-const RLC: u64 = 1_000_000_000;
+/// A fresh EVM with Confide deployed by the scenario owner.
+pub(crate) fn confide() -> (Evm, Protocol) {
+    let mut evm = Evm::new(EvmConfig::with_chain_id(CHAIN_ID));
+    let protocol = deploy_confide(&mut evm, Actors::default().owner.address()).unwrap();
+    (evm, protocol)
+}
 
-// `Types.TaskStatusEnum` / `Types.ContributionStatusEnum` values (poco.md §3.1).
-const TASK_ACTIVE: u8 = 1;
-const TASK_COMPLETED: u8 = 3;
-const CONTRIBUTION_PROVED: u8 = 2;
+/// A fresh EVM with the reference PoCo deployed by the scenario owner.
+pub(crate) fn reference(package: &Path) -> (Evm, Protocol) {
+    let mut evm = Evm::new(EvmConfig::with_chain_id(CHAIN_ID));
+    let owner = Actors::default().owner.address();
+    let protocol = deploy_reference_poco(&mut evm, owner, package).unwrap();
+    (evm, protocol)
+}
 
 /// Checks what a freshly deployed protocol answers.
 pub(crate) fn check_views(evm: &mut Evm, protocol: &Protocol) {
@@ -126,120 +135,36 @@ pub(crate) fn check_views(evm: &mut Evm, protocol: &Protocol) {
     }
 }
 
-/// Sends transactions that must succeed and records their gas.
-struct Run<'a> {
-    evm: &'a mut Evm,
-    gas: Vec<(String, u64)>,
+/// `(balance, locked)` of `who`, checked against `balanceOf` / `frozenOf`.
+fn account(s: &Session<'_>, who: Address) -> (U256, U256) {
+    let a = s.account(who).unwrap();
+    let balance = s.view(&IConfide::balanceOfCall { account: who }).unwrap();
+    let frozen = s.view(&IConfide::frozenOfCall { account: who }).unwrap();
+    assert_eq!((balance, frozen), (a.balance, a.locked));
+    (a.balance, a.locked)
 }
 
-impl Run<'_> {
-    fn send<C: SolCall>(&mut self, label: &str, from: Address, to: Address, call: &C) -> TxOutcome {
-        let outcome = self
-            .evm
-            .transact(from, to, call.abi_encode())
-            .unwrap()
-            .ok()
-            .unwrap_or_else(|e| panic!("{label}: {e}"));
-        self.gas.push((label.to_owned(), outcome.gas_used));
-        outcome
-    }
-}
-
-/// The actors of the scenario.
-struct Actors {
-    owner: PrivateKeySigner,
-    app_owner: PrivateKeySigner,
-    dataset_owner: PrivateKeySigner,
-    scheduler: PrivateKeySigner,
-    requester: PrivateKeySigner,
-    worker: PrivateKeySigner,
-    enclave: PrivateKeySigner,
-}
-
-/// A TEE task (TDX tag, trust 1, dataset) from asset creation to `contributeAndFinalize`,
-/// checking ids, hashes, views, events and balances; returns the gas of every transaction.
-pub(crate) fn tee_task(evm: &mut Evm, protocol: &Protocol) -> Vec<(String, u64)> {
-    let a = Actors {
-        owner: key(1),
-        app_owner: key(2),
-        dataset_owner: key(3),
-        scheduler: key(4),
-        requester: key(5),
-        worker: key(6),
-        enclave: key(7),
-    };
-    assert_eq!(protocol.owner, a.owner.address());
+/// A TEE task (TDX tag, trust 0, dataset) from asset creation to `contributeAndFinalize`,
+/// checking ids, hashes, views, events and balances; prints the gas of every transaction.
+pub(crate) fn checked_tee_task(evm: &mut Evm, protocol: &Protocol, implementation: &str) {
+    let mut s = Session::new(evm, protocol, Actors::default()).unwrap();
+    let a = s.actors().clone();
     let p = protocol.address;
-    let domain = protocol.domain(CHAIN_ID);
-    let mut run = Run {
-        evm,
-        gas: Vec::new(),
-    };
+    let domain = *s.domain();
 
     // Assets.
-    let create_app = IAppRegistry::createAppCall {
-        owner: a.app_owner.address(),
-        name: "tee-app".into(),
-        appType: "DOCKER".into(),
-        multiaddr: Bytes::from_static(b"docker.io/confide/tee-app:1.0.0"),
-        checksum: B256::repeat_byte(0xa1),
-        mrenclave: Bytes::from_static(br#"{"framework":"TDX","version":"v1","fingerprint":"00"}"#),
-    };
-    let app = run
-        .send(
-            "createApp",
-            a.app_owner.address(),
-            protocol.app_registry,
-            &create_app,
-        )
-        .decode::<IAppRegistry::createAppCall>()
-        .unwrap();
-    let create_dataset = IDatasetRegistry::createDatasetCall {
-        owner: a.dataset_owner.address(),
-        name: "dataset".into(),
-        multiaddr: Bytes::from_static(
-            b"/ipfs/bafkreibftrfuo7dsdqkymrxvhkweugb2osnppdzjoz7lpywryscbk6747a",
-        ),
-        checksum: B256::repeat_byte(0xd5),
-    };
-    let dataset = run
-        .send(
-            "createDataset",
-            a.dataset_owner.address(),
-            protocol.dataset_registry,
-            &create_dataset,
-        )
-        .decode::<IDatasetRegistry::createDatasetCall>()
-        .unwrap();
-    let create_pool = IWorkerpoolRegistry::createWorkerpoolCall {
-        owner: a.scheduler.address(),
-        description: "pool".into(),
-    };
-    let workerpool = run
-        .send(
-            "createWorkerpool",
-            a.scheduler.address(),
-            protocol.workerpool_registry,
-            &create_pool,
-        )
-        .decode::<IWorkerpoolRegistry::createWorkerpoolCall>()
-        .unwrap();
-    let info = run.evm.view(p, &IConfide::viewAppCall { app }).unwrap();
+    let app = s.create_app("tee-app", true).unwrap();
+    let dataset = s.create_dataset("dataset").unwrap();
+    let workerpool = s.create_workerpool("pool").unwrap();
+    let info = s.view(&IConfide::viewAppCall { app }).unwrap();
     assert_eq!(
         (info.owner, info.m_appType.as_str()),
-        (a.app_owner.address(), "DOCKER")
+        (a.app_developer.address(), "DOCKER")
     );
-    let info = run
-        .evm
-        .view(p, &IConfide::viewDatasetCall { dataset })
-        .unwrap();
-    assert_eq!(
-        (info.owner, info.m_datasetChecksum),
-        (a.dataset_owner.address(), B256::repeat_byte(0xd5))
-    );
-    let info = run
-        .evm
-        .view(p, &IConfide::viewWorkerpoolCall { workerpool })
+    let info = s.view(&IConfide::viewDatasetCall { dataset }).unwrap();
+    assert_eq!(info.owner, a.data_owner.address());
+    let info = s
+        .view(&IConfide::viewWorkerpoolCall { workerpool })
         .unwrap();
     assert_eq!(
         (
@@ -252,164 +177,81 @@ pub(crate) fn tee_task(evm: &mut Evm, protocol: &Protocol) -> Vec<(String, u64)>
 
     // Deposits: 10 RLC each for the requester and the scheduler.
     let deposit = U256::from(10 * RLC);
-    for (who, label) in [(&a.requester, "requester"), (&a.scheduler, "scheduler")] {
-        let transfer = IERC20::transferCall {
-            to: who.address(),
-            value: U256::from(100 * RLC),
-        };
-        run.send("RLC.transfer", a.owner.address(), protocol.token, &transfer);
-        let approve = IERC20::approveCall {
-            spender: p,
-            value: deposit,
-        };
-        run.send(
-            &format!("RLC.approve ({label})"),
-            who.address(),
-            protocol.token,
-            &approve,
-        );
-        let outcome = run.send(
-            &format!("deposit ({label})"),
-            who.address(),
-            p,
-            &IConfide::depositCall(deposit),
-        );
-        let minted = outcome.events::<IConfide::Transfer>();
+    for who in [a.requester.address(), a.scheduler.address()] {
+        s.fund(who, deposit).unwrap();
+        let call = s.deposit(who, deposit).unwrap().ok().unwrap();
+        let minted = call.outcome.events::<IConfide::Transfer>();
         assert!(
             minted.iter().any(|t| t.address == p
                 && t.from == Address::ZERO
-                && t.to == who.address()
+                && t.to == who
                 && t.value == deposit),
             "SRLC minted on deposit"
         );
-        assert_eq!(account(run.evm, p, who.address()), (deposit, U256::ZERO));
+        assert_eq!(account(&s, who), (deposit, U256::ZERO));
     }
 
     // Orders: TEE (TDX) task, trust 0, category XS.
+    let assets = Assets {
+        app,
+        dataset: Some(dataset),
+        workerpool,
+    };
+    let terms = Terms::tee();
     let tdx = Tag::from_bits(&[TagBit::Tee, TagBit::Tdx]).0;
     let (app_price, dataset_price, pool_price) =
-        (U256::from(RLC), U256::from(2 * RLC), U256::from(5 * RLC));
-    let app_order = SignedOrder::sign(
-        AppOrder {
-            app,
-            appprice: app_price,
-            volume: U256::from(1),
-            tag: tdx,
-            salt: B256::repeat_byte(0x01),
-            ..Default::default()
-        },
-        &domain,
-        &a.app_owner,
-    )
-    .unwrap();
-    let dataset_order = SignedOrder::sign(
-        DatasetOrder {
-            dataset,
-            datasetprice: dataset_price,
-            volume: U256::from(1),
-            tag: Tag::from_bits(&[TagBit::Tee]).0,
-            salt: B256::repeat_byte(0x02),
-            ..Default::default()
-        },
-        &domain,
-        &a.dataset_owner,
-    )
-    .unwrap();
-    let workerpool_order = SignedOrder::sign(
-        WorkerpoolOrder {
-            workerpool,
-            workerpoolprice: pool_price,
-            volume: U256::from(1),
-            tag: tdx,
-            category: U256::ZERO,
-            trust: U256::ZERO,
-            salt: B256::repeat_byte(0x03),
-            ..Default::default()
-        },
-        &domain,
-        &a.scheduler,
-    )
-    .unwrap();
-    let request_order = SignedOrder::sign(
-        RequestOrder {
-            app,
-            appmaxprice: app_price,
-            dataset,
-            datasetmaxprice: dataset_price,
-            workerpool,
-            workerpoolmaxprice: pool_price,
-            requester: a.requester.address(),
-            volume: U256::from(1),
-            tag: tdx,
-            category: U256::ZERO,
-            trust: U256::ZERO,
-            beneficiary: a.requester.address(),
-            callback: Address::ZERO,
-            params: r#"{"iexec_args":"hello"}"#.into(),
-            salt: B256::repeat_byte(0x04),
-        },
-        &domain,
-        &a.requester,
-    )
-    .unwrap();
+        (terms.app_price, terms.dataset_price, terms.workerpool_price);
+    let orders = s.orders(&assets, &terms).unwrap();
 
     // matchOrders.
-    let match_orders = IConfide::matchOrdersCall {
-        _0: (&app_order).into(),
-        _1: (&dataset_order).into(),
-        _2: (&workerpool_order).into(),
-        _3: (&request_order).into(),
-    };
-    let match_time = run.evm.timestamp();
-    let matched = run.send("matchOrders", a.requester.address(), p, &match_orders);
-    let deal = matched.decode::<IConfide::matchOrdersCall>().unwrap();
-    assert_eq!(deal, deal_id(request_order.hash(&domain), U256::ZERO));
+    let match_time = s.evm().timestamp();
+    let matched = s.match_orders(&orders).unwrap();
+    let deal = matched.returned.unwrap();
+    assert_eq!(deal, deal_id(orders.request.hash(&domain), U256::ZERO));
     let [orders_matched] = matched
+        .outcome
         .events::<IConfide::OrdersMatched>()
         .try_into()
         .unwrap();
+    let hashes = orders.hashes(&domain);
     assert_eq!(
-        (
-            orders_matched.dealid,
+        [
             orders_matched.appHash,
-            orders_matched.datasetHash
-        ),
-        (deal, app_order.hash(&domain), dataset_order.hash(&domain))
+            orders_matched.datasetHash,
+            orders_matched.workerpoolHash,
+            orders_matched.requestHash
+        ],
+        hashes
     );
     assert_eq!(
-        (
-            orders_matched.workerpoolHash,
-            orders_matched.requestHash,
-            orders_matched.volume
-        ),
-        (
-            workerpool_order.hash(&domain),
-            request_order.hash(&domain),
-            U256::from(1)
-        )
+        (orders_matched.dealid, orders_matched.volume),
+        (deal, U256::from(1))
     );
     let [notice] = matched
+        .outcome
         .events::<IConfide::SchedulerNotice>()
         .try_into()
         .unwrap();
     assert_eq!((notice.workerpool, notice.dealid), (workerpool, deal));
+    for kind in [
+        OrderKind::App,
+        OrderKind::Dataset,
+        OrderKind::Workerpool,
+        OrderKind::Request,
+    ] {
+        assert_eq!(s.consumed(&orders, kind).unwrap(), U256::from(1));
+    }
     let stake = pool_price * U256::from(30) / U256::from(100);
-    let task_price = app_price + dataset_price + pool_price;
+    let task_price = terms.task_price(true);
     assert_eq!(
-        account(run.evm, p, a.requester.address()),
+        account(&s, a.requester.address()),
         (deposit - task_price, task_price)
     );
-    assert_eq!(
-        account(run.evm, p, a.scheduler.address()),
-        (deposit - stake, stake)
-    );
-    let viewed = run
-        .evm
-        .view(p, &IConfide::viewDealCall { id: deal })
-        .unwrap();
+    assert_eq!(account(&s, a.scheduler.address()), (deposit - stake, stake));
+    let viewed = s.deal(deal).unwrap();
     assert_eq!(
         (viewed.app.pointer, viewed.app.owner, viewed.app.price),
-        (app, a.app_owner.address(), app_price)
+        (app, a.app_developer.address(), app_price)
     );
     assert_eq!(
         (
@@ -417,7 +259,7 @@ pub(crate) fn tee_task(evm: &mut Evm, protocol: &Protocol) -> Vec<(String, u64)>
             viewed.dataset.owner,
             viewed.dataset.price
         ),
-        (dataset, a.dataset_owner.address(), dataset_price)
+        (dataset, a.data_owner.address(), dataset_price)
     );
     assert_eq!(
         (
@@ -431,6 +273,7 @@ pub(crate) fn tee_task(evm: &mut Evm, protocol: &Protocol) -> Vec<(String, u64)>
         (viewed.trust, viewed.category, viewed.tag),
         (U256::from(1), U256::ZERO, tdx)
     );
+    let requester = a.requester.address();
     assert_eq!(
         (
             viewed.requester,
@@ -438,14 +281,9 @@ pub(crate) fn tee_task(evm: &mut Evm, protocol: &Protocol) -> Vec<(String, u64)>
             viewed.callback,
             viewed.sponsor
         ),
-        (
-            a.requester.address(),
-            a.requester.address(),
-            Address::ZERO,
-            a.requester.address()
-        )
+        (requester, requester, Address::ZERO, requester)
     );
-    assert_eq!(viewed.params, request_order.order.params);
+    assert_eq!(viewed.params, orders.request.order.params);
     assert_eq!(
         (viewed.botFirst, viewed.botSize),
         (U256::ZERO, U256::from(1))
@@ -458,28 +296,18 @@ pub(crate) fn tee_task(evm: &mut Evm, protocol: &Protocol) -> Vec<(String, u64)>
     assert_eq!(start, match_time);
 
     // initialize.
-    let initialized = run.send(
-        "initialize",
-        a.scheduler.address(),
-        p,
-        &IConfide::initializeCall {
-            dealId: deal,
-            index: U256::ZERO,
-        },
-    );
-    let task = initialized.decode::<IConfide::initializeCall>().unwrap();
+    let initialized = s.initialize(deal, 0).unwrap();
+    let task = initialized.returned.unwrap();
     assert_eq!(task, task_id(deal, U256::ZERO));
     let [init] = initialized
+        .outcome
         .events::<IConfide::TaskInitialize>()
         .try_into()
         .unwrap();
     assert_eq!((init.taskid, init.workerpool), (task, workerpool));
-    let viewed = run
-        .evm
-        .view(p, &IConfide::viewTaskCall { id: task })
-        .unwrap();
+    let viewed = s.task(task).unwrap();
     let deadlines = task_deadlines(start, DEFAULT_CATEGORIES[0].work_clock_time_ref);
-    assert_eq!(viewed.status, TASK_ACTIVE);
+    assert_eq!(viewed.status, task_status::ACTIVE);
     assert_eq!((viewed.dealid, viewed.idx), (deal, U256::ZERO));
     assert_eq!(
         viewed.contributionDeadline,
@@ -488,30 +316,16 @@ pub(crate) fn tee_task(evm: &mut Evm, protocol: &Protocol) -> Vec<(String, u64)>
     assert_eq!(viewed.finalDeadline, U256::from(deadlines.final_deadline));
 
     // contributeAndFinalize, authorized by the scheduler, signed by the enclave.
-    let worker = a.worker.address();
+    let worker = a.worker(0).address();
     let challenge = a.enclave.address();
-    let digest = web2_file_digest(b"hello from the enclave\n").unwrap();
+    let digest = s.result_digest(task, 0);
     let (hash, seal) = (result_hash(task, digest), result_seal(worker, task, digest));
-    let authorization = sign_personal(
-        &a.scheduler,
-        &worker_authorization_hash(worker, task, challenge),
-    )
-    .unwrap();
-    let enclave_sign = sign_personal(&a.enclave, &enclave_signature_message(hash, seal)).unwrap();
-    let results = Bytes::from(
-        ResultLocation::ipfs("bafkreibftrfuo7dsdqkymrxvhkweugb2osnppdzjoz7lpywryscbk6747a")
-            .to_bytes(),
-    );
-    let finalize = IConfide::contributeAndFinalizeCall {
-        taskId: task,
-        resultDigest: digest,
-        results: results.clone(),
-        resultsCallback: Bytes::new(),
-        enclaveChallenge: challenge,
-        enclaveSign: enclave_sign,
-        authorizationSign: authorization,
-    };
-    let done = run.send("contributeAndFinalize", worker, p, &finalize);
+    let done = s
+        .contribute_and_finalize(task, worker, digest, Bytes::new(), true)
+        .unwrap()
+        .ok()
+        .unwrap()
+        .outcome;
 
     // Events: the task's, in PoCo's order, and the payments.
     let lifecycle = [
@@ -539,6 +353,7 @@ pub(crate) fn tee_task(evm: &mut Evm, protocol: &Protocol) -> Vec<(String, u64)>
     assert_eq!(consensus.consensus, hash);
     let [reveal] = done.events::<IConfide::TaskReveal>().try_into().unwrap();
     assert_eq!((reveal.worker, reveal.digest), (worker, digest));
+    let results = s.results_of(task);
     let [finalized] = done.events::<IConfide::TaskFinalize>().try_into().unwrap();
     assert_eq!(finalized.results, results);
     let worker_reward = pool_price * U256::from(99) / U256::from(100);
@@ -549,8 +364,8 @@ pub(crate) fn tee_task(evm: &mut Evm, protocol: &Protocol) -> Vec<(String, u64)>
         .collect();
     rewards.sort();
     let mut expected = vec![
-        (a.app_owner.address(), app_price, task),
-        (a.dataset_owner.address(), dataset_price, task),
+        (a.app_developer.address(), app_price, task),
+        (a.data_owner.address(), dataset_price, task),
         (worker, worker_reward, task),
         (a.scheduler.address(), pool_price - worker_reward, task),
     ];
@@ -561,7 +376,7 @@ pub(crate) fn tee_task(evm: &mut Evm, protocol: &Protocol) -> Vec<(String, u64)>
         .iter()
         .map(|s| (s.owner, s.amount))
         .collect();
-    assert_eq!(seized, [(a.requester.address(), task_price)]);
+    assert_eq!(seized, [(requester, task_price)]);
     let unlocked: Vec<(Address, U256)> = done
         .events::<IConfide::Unlock>()
         .iter()
@@ -570,11 +385,8 @@ pub(crate) fn tee_task(evm: &mut Evm, protocol: &Protocol) -> Vec<(String, u64)>
     assert_eq!(unlocked, [(a.scheduler.address(), stake)]);
 
     // Final state.
-    let viewed = run
-        .evm
-        .view(p, &IConfide::viewTaskCall { id: task })
-        .unwrap();
-    assert_eq!(viewed.status, TASK_COMPLETED);
+    let viewed = s.task(task).unwrap();
+    assert_eq!(viewed.status, task_status::COMPLETED);
     assert_eq!(
         (viewed.consensusValue, viewed.resultDigest, &viewed.results),
         (hash, digest, &results)
@@ -584,17 +396,13 @@ pub(crate) fn tee_task(evm: &mut Evm, protocol: &Protocol) -> Vec<(String, u64)>
         (U256::from(1), U256::from(1))
     );
     assert_eq!(viewed.contributors, [worker]);
-    let contribution = run
-        .evm
-        .view(
-            p,
-            &IConfide::viewContributionCall {
-                _taskid: task,
-                _worker: worker,
-            },
-        )
+    let contribution = s
+        .view(&IConfide::viewContributionCall {
+            _taskid: task,
+            _worker: worker,
+        })
         .unwrap();
-    assert_eq!(contribution.status, CONTRIBUTION_PROVED);
+    assert_eq!(contribution.status, contribution_status::PROVED);
     assert_eq!(
         (
             contribution.resultHash,
@@ -604,70 +412,302 @@ pub(crate) fn tee_task(evm: &mut Evm, protocol: &Protocol) -> Vec<(String, u64)>
         (hash, seal, challenge)
     );
     assert_eq!(
-        run.evm
-            .view(p, &IConfide::resultForCall { id: task })
-            .unwrap(),
+        s.view(&IConfide::resultForCall { id: task }).unwrap(),
         Bytes::new()
     );
     assert_eq!(
-        run.evm
-            .view(p, &IConfide::viewScoreCall { _worker: worker })
+        s.view(&IConfide::viewScoreCall { _worker: worker })
             .unwrap(),
         U256::ZERO
     );
 
     let balances = [
-        (a.requester.address(), deposit - task_price),
-        (a.app_owner.address(), app_price),
-        (a.dataset_owner.address(), dataset_price),
+        (requester, deposit - task_price),
+        (a.app_developer.address(), app_price),
+        (a.data_owner.address(), dataset_price),
         (a.scheduler.address(), deposit + pool_price - worker_reward),
         (worker, worker_reward),
     ];
     for (who, balance) in balances {
-        assert_eq!(account(run.evm, p, who), (balance, U256::ZERO), "{who}");
+        assert_eq!(account(&s, who), (balance, U256::ZERO), "{who}");
     }
-    assert_eq!(
-        run.evm.view(p, &IConfide::totalSupplyCall {}).unwrap(),
-        deposit * U256::from(2)
-    );
-    let held = run
-        .evm
+    assert_eq!(s.total_supply().unwrap(), deposit * U256::from(2));
+    assert_eq!(s.rlc_held().unwrap(), deposit * U256::from(2));
+    let rlc = s
+        .evm()
         .view(protocol.token, &IERC20::balanceOfCall { account: p })
         .unwrap();
-    assert_eq!(held, deposit * U256::from(2));
-    run.gas
-}
+    assert_eq!(rlc, deposit * U256::from(2));
 
-/// `(balance, frozen)` of `who` in the protocol's SRLC.
-fn account(evm: &mut Evm, protocol: Address, who: Address) -> (U256, U256) {
-    let viewed = evm
-        .view(protocol, &IConfide::viewAccountCall { account: who })
-        .unwrap();
-    assert_eq!(
-        evm.view(protocol, &IConfide::balanceOfCall { account: who })
-            .unwrap(),
-        viewed.stake
-    );
-    assert_eq!(
-        evm.view(protocol, &IConfide::frozenOfCall { account: who })
-            .unwrap(),
-        viewed.locked
-    );
-    (viewed.stake, viewed.locked)
-}
-
-/// Prints the gas of each transaction and of the TEE task (match + initialize + finalize).
-pub(crate) fn print_gas(implementation: &str, gas: &[(String, u64)]) {
     println!("gas on {implementation}:");
-    for (label, used) in gas {
-        println!("  {label:<28} {used:>9}");
+    for (label, used) in s.recorder().gas() {
+        println!("  {label:<32} {used:>9}");
     }
-    let task: u64 = gas
+}
+
+/// `(label, success, events)` of every recorded call: what must be equal on both
+/// implementations.
+fn behaviour(entries: &[GasEntry]) -> Vec<(String, bool, Vec<String>)> {
+    entries
         .iter()
-        .filter(|(label, _)| {
-            ["matchOrders", "initialize", "contributeAndFinalize"].contains(&label.as_str())
+        .map(|e| {
+            (
+                e.label.clone(),
+                e.success,
+                e.events.iter().map(ToString::to_string).collect(),
+            )
         })
-        .map(|(_, used)| used)
-        .sum();
-    println!("  {:<28} {task:>9}", "TEE task (3 calls)");
+        .collect()
+}
+
+/// Events Confide emits and the reference does not, tolerated until the contracts change:
+/// `claim` moves the seized pool stake to the kitty with `reward` + `lock` (two SRLC
+/// `Transfer`s, protocol → kitty → protocol), where PoCo only emits `Reward` and `Lock`.
+const KNOWN_EXTRA: [&str; 2] = [
+    "Transfer(from=protocol, to=kitty, ",
+    "Transfer(from=kitty, to=protocol, ",
+];
+
+/// Asserts both implementations behaved alike, call by call.
+fn assert_same(confide: &[GasEntry], reference: &[GasEntry]) {
+    let (mut ours, theirs) = (behaviour(confide), behaviour(reference));
+    for (label, _, events) in &mut ours {
+        let before = events.len();
+        events.retain(|e| !KNOWN_EXTRA.iter().any(|known| e.starts_with(known)));
+        if events.len() != before {
+            println!("known difference: Confide's {label} emits kitty transfers PoCo does not");
+        }
+    }
+    assert_eq!(ours.len(), theirs.len(), "number of calls");
+    for (ours, theirs) in ours.iter().zip(&theirs) {
+        assert_eq!(ours, theirs, "call {}", ours.0);
+    }
+}
+
+/// Runs `flow` in a session on each implementation; returns both recorders' entries.
+fn on_both(package: &Path, flow: impl Fn(&mut Session<'_>)) -> (Vec<GasEntry>, Vec<GasEntry>) {
+    let run = |(mut evm, protocol): (Evm, Protocol)| {
+        let mut session = Session::new(&mut evm, &protocol, Actors::default()).unwrap();
+        flow(&mut session);
+        session.recorder().entries().to_vec()
+    };
+    (run(confide()), run(reference(package)))
+}
+
+#[test]
+fn the_flows_emit_the_reference_events() {
+    let Some(package) = crate::support::reference_package("the_flows_emit_the_reference_events")
+    else {
+        return;
+    };
+    let (ours, theirs) = on_both(&package, |s| {
+        scenario::flows::tee_task_in(s).unwrap();
+    });
+    assert_same(&ours, &theirs);
+    for trust in [3, 5] {
+        let (ours, theirs) = on_both(&package, |s| {
+            scenario::flows::replicated_task_in(s, trust).unwrap();
+        });
+        assert_same(&ours, &theirs);
+    }
+    let (ours, theirs) = on_both(&package, |s| {
+        scenario::flows::bulk_deal_in(s, 12).unwrap();
+    });
+    assert_same(&ours, &theirs);
+}
+
+/// Reopen after an unrevealed consensus, a dishonest worker, a sponsored deal, claims after
+/// the final deadline, a TEE broker and order cancels: same events on both implementations.
+#[test]
+fn failures_reopen_and_claims_emit_the_reference_events() {
+    let Some(package) =
+        crate::support::reference_package("failures_reopen_and_claims_emit_the_reference_events")
+    else {
+        return;
+    };
+    let (ours, theirs) = on_both(&package, |s| {
+        let app = s.create_app("app", false).unwrap();
+        let workerpool = s.create_workerpool("pool").unwrap();
+        let assets = Assets {
+            app,
+            dataset: None,
+            workerpool,
+        };
+        let a = s.actors().clone();
+        for who in [
+            a.requester.address(),
+            a.scheduler.address(),
+            a.sponsor.address(),
+        ]
+        .into_iter()
+        .chain(a.workers.iter().map(|w| w.address()))
+        {
+            s.fund_and_deposit(who, U256::from(100 * RLC)).unwrap();
+        }
+        // Trust 3: one wrong contribution (weight 2) then three honest ones reach consensus.
+        let terms = Terms {
+            trust: U256::from(3),
+            volume: U256::from(3),
+            ..Terms::default()
+        };
+        let orders = s.orders(&assets, &terms).unwrap();
+        let deal = s
+            .sponsor_match_orders(&orders, a.sponsor.address())
+            .unwrap()
+            .value()
+            .unwrap();
+        let t0 = s.initialize(deal, 0).unwrap().value().unwrap();
+        let t1 = s.initialize(deal, 1).unwrap().value().unwrap();
+        // Task 0: a dishonest worker, then three honest ones reach consensus; nobody reveals
+        // in time: reopen; then claimed after the final deadline.
+        let (honest, wrong) = (s.result_digest(t0, 0), s.result_digest(t0, 1));
+        s.contribute(t0, a.worker(0).address(), wrong, false)
+            .unwrap()
+            .ok()
+            .unwrap();
+        for w in 1..4 {
+            s.contribute(t0, a.worker(w).address(), honest, false)
+                .unwrap()
+                .ok()
+                .unwrap();
+        }
+        assert_eq!(s.task(t0).unwrap().status, task_status::REVEALING);
+        // Too early to reopen.
+        assert!(!s.reopen(t0).unwrap().succeeded());
+        s.pass_reveal_deadline(t0).unwrap();
+        s.reopen(t0).unwrap().ok().unwrap();
+        assert_eq!(s.task(t0).unwrap().status, task_status::ACTIVE);
+        // Task 1: consensus, one reveal, finalized after the reveal deadline (the dishonest
+        // worker's stake is seized and redistributed).
+        let (honest, wrong) = (s.result_digest(t1, 0), s.result_digest(t1, 1));
+        s.contribute(t1, a.worker(0).address(), wrong, false)
+            .unwrap()
+            .ok()
+            .unwrap();
+        for w in 1..4 {
+            s.contribute(t1, a.worker(w).address(), honest, false)
+                .unwrap()
+                .ok()
+                .unwrap();
+        }
+        assert!(
+            !s.reveal(t1, a.worker(0).address(), wrong)
+                .unwrap()
+                .succeeded()
+        );
+        s.reveal(t1, a.worker(1).address(), honest)
+            .unwrap()
+            .ok()
+            .unwrap();
+        assert!(!s.finalize(t1, Bytes::new()).unwrap().succeeded());
+        s.pass_reveal_deadline(t1).unwrap();
+        s.finalize(t1, Bytes::new()).unwrap().ok().unwrap();
+        // The final deadline: task 0 and (initialized late) task 2 are claimed.
+        assert!(!s.claim(t0, a.requester.address()).unwrap().succeeded());
+        s.pass_final_deadline(t0).unwrap();
+        s.claim(t0, a.requester.address()).unwrap().ok().unwrap();
+        let t2 = s.initialize(deal, 2).unwrap().value().unwrap();
+        s.claim(t2, a.worker(3).address()).unwrap().ok().unwrap();
+        assert!(!s.claim(t2, a.worker(3).address()).unwrap().succeeded());
+
+        // A TEE deal through the broker, after the scheduler's order was cancelled once.
+        let tee_app = s.create_app("tee-app", true).unwrap();
+        let tee_assets = Assets {
+            app: tee_app,
+            ..assets
+        };
+        let tee_terms = Terms {
+            salt: 1,
+            ..Terms::tee()
+        };
+        let tee_orders = s.orders(&tee_assets, &tee_terms).unwrap();
+        s.manage_order(
+            &tee_orders,
+            OrderKind::Workerpool,
+            scenario::OrderOperation::Close,
+        )
+        .unwrap()
+        .ok()
+        .unwrap();
+        assert!(!s.match_orders(&tee_orders).unwrap().succeeded());
+        let tee_orders = s
+            .orders(
+                &tee_assets,
+                &Terms {
+                    salt: 2,
+                    ..tee_terms
+                },
+            )
+            .unwrap();
+        let deal = s.match_orders(&tee_orders).unwrap().value().unwrap();
+        let task = s.initialize(deal, 0).unwrap().value().unwrap();
+        s.set_tee_broker(true).unwrap().ok().unwrap();
+        s.contribute_and_finalize(
+            task,
+            a.worker(2).address(),
+            s.result_digest(task, 0),
+            Bytes::new(),
+            true,
+        )
+        .unwrap()
+        .ok()
+        .unwrap();
+        // Withdrawals and transfers, possible or not.
+        s.withdraw(a.worker(2).address(), U256::from(RLC))
+            .unwrap()
+            .ok()
+            .unwrap();
+        assert!(
+            !s.withdraw(a.worker(2).address(), U256::from(1000 * RLC))
+                .unwrap()
+                .succeeded()
+        );
+        s.transfer(
+            a.requester.address(),
+            a.worker(1).address(),
+            U256::from(RLC),
+        )
+        .unwrap()
+        .ok()
+        .unwrap();
+    });
+    assert_same(&ours, &theirs);
+}
+
+#[test]
+fn the_flows_run_and_report_their_gas() {
+    let (mut evm, protocol) = confide();
+    let report = scenario::tee_task(&mut evm, &protocol).unwrap();
+    assert_eq!(report.tasks, 1);
+    let task_calls: Vec<&str> = report
+        .calls
+        .iter()
+        .filter(|c| c.task)
+        .map(|c| c.label.as_str())
+        .collect();
+    assert_eq!(
+        task_calls,
+        ["matchOrders", "initialize", "contributeAndFinalize"]
+    );
+    assert_eq!(report.per_task(), report.total());
+
+    let (mut evm, protocol) = confide();
+    let report = scenario::replicated_task(&mut evm, &protocol, 5).unwrap();
+    assert_eq!(report.name, "replicated task (trust 5, 3 workers)");
+
+    let (mut evm, protocol) = confide();
+    let report = scenario::bulk_deal(&mut evm, &protocol, 100).unwrap();
+    assert_eq!(report.tasks, 100);
+    assert_eq!(report.call("contributeAndFinalize").unwrap().count, 100);
+    assert!(report.call("initializeArray").unwrap().count >= 1);
+    assert_eq!(report.per_task(), report.total() / 100);
+
+    // A protocol owned by someone else cannot be driven.
+    let mut evm = Evm::new(EvmConfig::with_chain_id(CHAIN_ID));
+    let protocol = deploy_confide(&mut evm, Address::repeat_byte(1)).unwrap();
+    let err = scenario::tee_task(&mut evm, &protocol).unwrap_err();
+    assert!(
+        matches!(err, scenario::ScenarioError::Owner { .. }),
+        "{err}"
+    );
 }

@@ -42,6 +42,24 @@ pub(crate) enum Command {
     Result(ResultCommand),
     /// A guided tour of what runs offline: wallet, signed orders, sealed data, encrypted result.
     Demo(DemoArgs),
+    /// Measurements of the protocol contracts.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BenchCommand {
+    /// Gas of the protocol's scenarios (TEE task, replicated task, bulk deal), on Confide and
+    /// on the reference PoCo side by side, in fresh in-process EVMs.
+    Gas {
+        /// The extracted reference PoCo npm package (get it with scripts/reference-poco).
+        #[arg(
+            long,
+            env = "CONFIDE_REFERENCE_POCO",
+            default_value = "target/reference-poco/package"
+        )]
+        reference: PathBuf,
+    },
 }
 
 /// The EIP-712 domain of a PoCo deployment.

@@ -164,7 +164,7 @@ pub fn replicated_task_in(
 
 /// One deal of volume `tasks` (TEE terms as [`tee_task_in`]): `matchOrders`, then
 /// `initializeArray` in the largest batches that fit a block, then every task completed by
-/// `contributeAndFinalize`.
+/// `contributeAndFinalize` (all by worker 0, with the same enclave key).
 pub fn bulk_deal_in(session: &mut Session<'_>, tasks: u64) -> Result<GasReport, ScenarioError> {
     let assets = create_assets(session, true, true)?;
     let terms = Terms {

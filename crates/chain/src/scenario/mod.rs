@@ -35,7 +35,7 @@ pub use events::{NormalizedEvent, Symbols};
 pub use flows::{bulk_deal, replicated_task, tee_task};
 pub use gas::{CallGas, GasEntry, GasReport, Recorder};
 pub use orders::{Assets, OrderDraft, OrderOperation, Orders, Terms};
-pub use session::Session;
+pub use session::{KITTY, Session};
 
 use crate::evm::{EvmError, Revert, TxOutcome};
 use alloy_primitives::Address;

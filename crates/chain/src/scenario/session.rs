@@ -10,9 +10,8 @@ use alloy_primitives::{Address, B256};
 use alloy_sol_types::SolCall;
 use confide_protocol::Domain;
 
-/// PoCo's kitty pseudo-account (poco.md §4.3).
-pub(crate) const KITTY: Address =
-    alloy_primitives::address!("99c2268479b93fDe36232351229815DF80837e23");
+/// PoCo's kitty pseudo-account (poco.md §4.3): its locked amount is the kitty.
+pub const KITTY: Address = alloy_primitives::address!("99c2268479b93fDe36232351229815DF80837e23");
 
 /// Drives one deployed protocol: one method per operation (see the
 /// [module documentation](super)). Operations return a [`Call`] whose outcome may be a revert;

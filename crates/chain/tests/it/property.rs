@@ -19,7 +19,7 @@ use confide_chain::artifacts::bindings::{IConfide, Types};
 use confide_chain::deploy::Protocol;
 use confide_chain::evm::Snapshot;
 use confide_chain::scenario::{
-    Actors, Assets, Call, OrderDraft, OrderOperation, Orders, RLC, Session, Terms,
+    Actors, Assets, Call, KITTY, OrderDraft, OrderOperation, Orders, RLC, Session, Terms,
 };
 use confide_chain::{Evm, EvmConfig};
 use confide_protocol::OrderKind;
@@ -28,7 +28,6 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use std::sync::OnceLock;
 
-const KITTY: Address = alloy_primitives::address!("99c2268479b93fDe36232351229815DF80837e23");
 /// Half an RLC: the unit of random amounts.
 const UNIT: u64 = RLC / 2;
 

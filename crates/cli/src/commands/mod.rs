@@ -1,5 +1,6 @@
 //! One module per command group.
 
+mod bench;
 mod data;
 mod demo;
 mod order;
@@ -17,5 +18,6 @@ pub(crate) fn run(command: Command, out: &Output) -> anyhow::Result<()> {
         Command::Wallet(command) => wallet::run(command, out),
         Command::Result(command) => result::run(command, out),
         Command::Demo(args) => demo::run(args, out),
+        Command::Bench(command) => bench::run(command, out),
     }
 }

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `confide` binary: arguments, outputs and exit codes.
 #![allow(clippy::unwrap_used)]
 
+mod bench;
 mod data;
 mod order;
 mod result;
@@ -23,6 +24,7 @@ pub(crate) fn confide_in(args: &[&str], stdin: Option<&[u8]>) -> Output {
         .env_remove("CONFIDE_KEYSTORE")
         .env_remove("CONFIDE_CHAIN_ID")
         .env_remove("CONFIDE_VERIFYING_CONTRACT")
+        .env_remove("CONFIDE_REFERENCE_POCO")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -25,6 +25,7 @@ mod assets;
 pub mod events;
 pub mod flows;
 mod gas;
+mod matching;
 mod orders;
 mod session;
 mod tasks;

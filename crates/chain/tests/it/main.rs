@@ -4,6 +4,7 @@
 
 mod artifacts;
 mod confide;
+mod differential;
 mod evm;
 mod property;
 mod reference;

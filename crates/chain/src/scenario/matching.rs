@@ -1,0 +1,182 @@
+//! Signing orders, matching them (`matchOrders`, `sponsorMatchOrders`), presigning and
+//! cancelling them, and naming their hashes, deals and tasks.
+
+use super::tasks::unit;
+use super::{Assets, Call, OrderDraft, OrderOperation, Orders, ScenarioError, Session, Terms};
+use crate::artifacts::bindings::{IConfide, Types};
+use alloy_primitives::{Address, B256, Bytes, U256};
+use confide_protocol::{DatasetOrder, OrderKind, SignedOrder};
+
+impl Session<'_> {
+    /// Signs a draft: the app order by the app developer, the dataset order by the data owner,
+    /// the workerpool order by the scheduler and the request order by the actor named as its
+    /// requester (the requester actor when none is).
+    pub fn sign_orders(&self, draft: OrderDraft) -> Result<Orders, ScenarioError> {
+        let (domain, actors) = (self.domain(), self.actors());
+        let request_signer = actors
+            .find(draft.request.requester)
+            .unwrap_or(&actors.requester);
+        Ok(Orders {
+            app: SignedOrder::sign(draft.app, domain, &actors.app_developer)?,
+            dataset: match draft.dataset {
+                Some(order) => SignedOrder::sign(order, domain, &actors.data_owner)?,
+                None => SignedOrder::unsigned(DatasetOrder::null()),
+            },
+            workerpool: SignedOrder::sign(draft.workerpool, domain, &actors.scheduler)?,
+            request: SignedOrder::sign(draft.request, domain, request_signer)?,
+        })
+    }
+
+    /// Drafts and signs the orders of `assets` on `terms` for the requester actor.
+    pub fn orders(&self, assets: &Assets, terms: &Terms) -> Result<Orders, ScenarioError> {
+        let requester = self.actors().requester.address();
+        self.sign_orders(OrderDraft::new(assets, terms, requester))
+    }
+
+    /// The request's requester matches the orders (`matchOrders`); returns the deal id.
+    pub fn match_orders(&mut self, orders: &Orders) -> Result<Call<B256>, ScenarioError> {
+        let from = orders.request.order.requester;
+        self.name_orders(orders);
+        let call = orders.match_call();
+        self.send_naming("matchOrders", from, &call, |s, _, deal| s.name_deal(deal))
+    }
+
+    /// `sponsor` matches the orders and pays for the deal (`sponsorMatchOrders`).
+    pub fn sponsor_match_orders(
+        &mut self,
+        orders: &Orders,
+        sponsor: Address,
+    ) -> Result<Call<B256>, ScenarioError> {
+        self.name_orders(orders);
+        let m = orders.match_call();
+        let call = IConfide::sponsorMatchOrdersCall {
+            _0: m._0,
+            _1: m._1,
+            _2: m._2,
+            _3: m._3,
+        };
+        self.send_naming("sponsorMatchOrders", sponsor, &call, |s, _, deal| {
+            s.name_deal(deal)
+        })
+    }
+
+    /// The owner of the order of `kind` presigns or closes it (`manage<Kind>Order`).
+    pub fn manage_order(
+        &mut self,
+        orders: &Orders,
+        kind: OrderKind,
+        operation: OrderOperation,
+    ) -> Result<Call<()>, ScenarioError> {
+        self.name_orders(orders);
+        let op = operation as u8;
+        let label = format!(
+            "manage{}Order ({})",
+            kind_name(kind),
+            match operation {
+                OrderOperation::Sign => "sign",
+                OrderOperation::Close => "close",
+            }
+        );
+        let actors = self.actors();
+        let call = match kind {
+            OrderKind::App => {
+                let from = actors.app_developer.address();
+                let call = IConfide::manageAppOrderCall(Types::AppOrderOperation {
+                    order: (&orders.app).into(),
+                    operation: op,
+                    sign: Bytes::new(),
+                });
+                unit(self.send_protocol(label, from, &call)?)
+            }
+            OrderKind::Dataset => {
+                let from = actors.data_owner.address();
+                let call = IConfide::manageDatasetOrderCall(Types::DatasetOrderOperation {
+                    order: (&orders.dataset).into(),
+                    operation: op,
+                    sign: Bytes::new(),
+                });
+                unit(self.send_protocol(label, from, &call)?)
+            }
+            OrderKind::Workerpool => {
+                let from = actors.scheduler.address();
+                let call = IConfide::manageWorkerpoolOrderCall(Types::WorkerpoolOrderOperation {
+                    order: (&orders.workerpool).into(),
+                    operation: op,
+                    sign: Bytes::new(),
+                });
+                unit(self.send_protocol(label, from, &call)?)
+            }
+            OrderKind::Request => {
+                let from = orders.request.order.requester;
+                let call = IConfide::manageRequestOrderCall(Types::RequestOrderOperation {
+                    order: (&orders.request).into(),
+                    operation: op,
+                    sign: Bytes::new(),
+                });
+                unit(self.send_protocol(label, from, &call)?)
+            }
+        };
+        Ok(call)
+    }
+
+    /// How much of the order of `kind` was consumed (`viewConsumed`).
+    pub fn consumed(&self, orders: &Orders, kind: OrderKind) -> Result<U256, ScenarioError> {
+        let hash = orders.hashes(self.domain())[kind_index(kind)];
+        self.view(&IConfide::viewConsumedCall { _id: hash })
+    }
+
+    /// Names the orders' hashes `apporder:<n>`... (first sight wins).
+    fn name_orders(&mut self, orders: &Orders) {
+        let hashes = orders.hashes(self.domain());
+        for (index, hash) in hashes.into_iter().enumerate() {
+            if hash == B256::ZERO || self.symbols().word_name(hash).is_some() {
+                continue;
+            }
+            let n = self.counters.orders[index];
+            self.counters.orders[index] += 1;
+            let kind = [
+                "apporder",
+                "datasetorder",
+                "workerpoolorder",
+                "requestorder",
+            ][index];
+            self.symbols_mut().name_word(hash, format!("{kind}:{n}"));
+        }
+    }
+
+    /// Names a new deal `deal:<n>` and its tasks `task:<n>/<index>`.
+    fn name_deal(&mut self, deal: Option<&B256>) {
+        let Some(&deal) = deal else { return };
+        let n = self.counters.deals;
+        self.counters.deals += 1;
+        self.symbols_mut().name_word(deal, format!("deal:{n}"));
+        if let Ok(viewed) = self.view(&IConfide::viewDealCall { id: deal }) {
+            let first: u64 = viewed.botFirst.saturating_to();
+            let size: u64 = viewed.botSize.saturating_to();
+            for index in first..first.saturating_add(size) {
+                let task = confide_protocol::ids::task_id(deal, U256::from(index));
+                self.symbols_mut()
+                    .name_word(task, format!("task:{n}/{index}"));
+            }
+        }
+    }
+}
+
+/// The index of `kind` in [`Orders::hashes`].
+fn kind_index(kind: OrderKind) -> usize {
+    match kind {
+        OrderKind::App => 0,
+        OrderKind::Dataset => 1,
+        OrderKind::Workerpool => 2,
+        OrderKind::Request => 3,
+    }
+}
+
+fn kind_name(kind: OrderKind) -> &'static str {
+    match kind {
+        OrderKind::App => "App",
+        OrderKind::Dataset => "Dataset",
+        OrderKind::Workerpool => "Workerpool",
+        OrderKind::Request => "Request",
+    }
+}

@@ -8,6 +8,7 @@ import {LibStorage} from "../libs/LibStorage.sol";
 import {LibEscrow} from "../libs/LibEscrow.sol";
 import {LibSignature} from "../libs/LibSignature.sol";
 import {LibOrderHash} from "../libs/LibOrderHash.sol";
+import {LibPacked as P} from "../libs/LibPacked.sol";
 import {Constants} from "../libs/Constants.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {ModuleBase} from "./ModuleBase.sol";
@@ -168,8 +169,8 @@ abstract contract MatchCore is ModuleBase {
         m.requestHash = requestHash;
     }
 
-    /// Writes the deal (packed; optional slots only when they differ from their default) and
-    /// returns the per-task price (app + dataset + workerpool) and scheduler stake.
+    /// Writes the deal as whole words (LibPacked's layout; optional slots only when flagged)
+    /// and returns the per-task price (app + dataset + workerpool) and scheduler stake.
     function _storeDeal(
         LibStorage.Deal storage deal,
         Matching memory m,
@@ -179,43 +180,55 @@ abstract contract MatchCore is ModuleBase {
         Types.RequestOrder calldata request,
         address sponsor
     ) private returns (uint256 dealPrice, uint256 poolStake) {
-        uint256 appPrice = app.appprice;
-        uint256 poolPrice = pool.workerpoolprice;
-        uint256 workerStake = poolPrice * m.workerStakeRatio / 100;
+        // Range checks in the order of the fields' first use by PoCo's deal (app, dataset,
+        // workerpool, worker stake, category, ratio, trust, bag of tasks).
+        uint256 workerStake = pool.workerpoolprice * m.workerStakeRatio / 100;
+        uint256 appPrice = _u96(app.appprice);
+        uint256 datasetPrice;
+        address datasetAddress;
+        if (m.datasetOwner != address(0)) {
+            datasetAddress = dataset.dataset;
+            datasetPrice = _u96(dataset.datasetprice);
+        }
+        uint256 poolPrice = _u96(pool.workerpoolprice);
+        _u96(workerStake);
+        uint256 category = _fit(request.category, type(uint16).max);
+        uint256 schedulerRewardRatio = _fit(m.schedulerRewardRatio, 100);
         uint256 trust = request.trust;
         if (trust == 0) trust = 1;
-        uint256 botEnd = m.botFirst + m.volume; // ≤ request.volume: cannot overflow
-
-        deal.app = app.app;
-        deal.appPrice = _u96(appPrice);
-        uint256 datasetPrice;
-        if (m.datasetOwner != address(0)) {
-            datasetPrice = dataset.datasetprice;
-            deal.dataset = dataset.dataset;
-            deal.datasetPrice = _u96(datasetPrice);
-            deal.datasetOwner = m.datasetOwner;
-        }
-        deal.workerpool = pool.workerpool;
-        deal.workerpoolPrice = _u96(poolPrice);
-        deal.appOwner = m.appOwner;
-        deal.workerStake = _u96(workerStake);
-        deal.startTime = uint40(block.timestamp); // uint40 holds any timestamp for 34,000 years
-        deal.category = uint32(_fit(request.category, type(uint32).max));
-        deal.schedulerRewardRatio = uint8(_fit(m.schedulerRewardRatio, 100));
-        deal.workerpoolOwner = m.workerpoolOwner;
-        deal.trust = _u96(trust);
-        _fit(botEnd, type(uint128).max);
-        deal.botFirst = uint128(m.botFirst);
-        deal.botSize = uint128(m.volume);
+        _u96(trust);
+        // ≤ request.volume: cannot overflow. botFirst and botSize are 48-bit fields.
+        _fit(m.botFirst + m.volume, P.BOT_BOUND - 1);
 
         address requester = request.requester;
-        deal.requester = requester;
         address beneficiary = request.beneficiary;
-        if (beneficiary != requester) deal.beneficiary = beneficiary;
         address callback = request.callback;
-        if (callback != address(0)) deal.callback = callback;
-        if (sponsor != requester) deal.sponsor = sponsor;
-        if (m.tag != bytes32(0)) deal.tag = m.tag;
+        uint256 tag = uint256(m.tag);
+        uint256 flags = 0;
+        if (beneficiary != requester) flags |= P.FLAG_BENEFICIARY;
+        if (callback != address(0)) flags |= P.FLAG_CALLBACK;
+        if (sponsor != requester) flags |= P.FLAG_SPONSOR;
+        if (tag >= P.TAG_LOW_BOUND) flags |= P.FLAG_TAG;
+        // startTime: uint40 holds any timestamp for 34,000 years.
+        uint256 config = (block.timestamp << P.START_TIME_SHIFT) | (category << P.CATEGORY_SHIFT)
+            | (schedulerRewardRatio << P.SCHEDULER_REWARD_RATIO_SHIFT) | (flags << P.FLAGS_SHIFT)
+            | (uint256(uint16(tag)) << P.TAG_LOW_SHIFT);
+
+        if (datasetAddress != address(0)) {
+            P.setWord(deal, P.DEAL_DATASET_OWNER, P.pack(m.datasetOwner, datasetPrice));
+        }
+        P.setWord(deal, P.DEAL_APP, P.pack(app.app, workerStake));
+        P.setWord(deal, P.DEAL_CONFIG, uint256(uint160(datasetAddress)) | config);
+        P.setWord(deal, P.DEAL_WORKERPOOL, P.pack(pool.workerpool, m.botFirst | (m.volume << 48)));
+        P.setWord(deal, P.DEAL_APP_OWNER, P.pack(m.appOwner, appPrice));
+        P.setWord(deal, P.DEAL_WORKERPOOL_OWNER, P.pack(m.workerpoolOwner, poolPrice));
+        P.setWord(deal, P.DEAL_REQUESTER, P.pack(requester, trust));
+        if (beneficiary != requester && beneficiary != address(0)) {
+            P.setWord(deal, P.DEAL_BENEFICIARY, uint160(beneficiary));
+        }
+        if (callback != address(0)) P.setWord(deal, P.DEAL_CALLBACK, uint160(callback));
+        if (sponsor != requester) P.setWord(deal, P.DEAL_SPONSOR, uint160(sponsor));
+        if (tag >= P.TAG_LOW_BOUND) P.setWord(deal, P.DEAL_TAG, tag);
         if (bytes(request.params).length != 0) deal.params = request.params;
 
         dealPrice = appPrice + datasetPrice + poolPrice;

@@ -7,6 +7,7 @@ import {IAssetRegistry} from "../interfaces/IAssetRegistry.sol";
 import {LibStorage} from "../libs/LibStorage.sol";
 import {LibSignature} from "../libs/LibSignature.sol";
 import {LibOrderHash} from "../libs/LibOrderHash.sol";
+import {LibPacked as P} from "../libs/LibPacked.sol";
 import {MatchCore} from "./MatchCore.sol";
 
 /// @title Order matching and the signature views (poco.md §1.4-1.8, §2).
@@ -98,7 +99,7 @@ contract MatchModule is MatchCore {
             revert IConfide.IncompatibleDatasetOrder("Requester restriction not satisfied");
         }
         bytes32 datasetTag = datasetOrder.tag & DATASET_TAG_MASK;
-        if (deal.tag & datasetTag != datasetTag) {
+        if (P.tag(deal, P.word(deal, P.DEAL_CONFIG)) & datasetTag != datasetTag) {
             revert IConfide.IncompatibleDatasetOrder("Tag compatibility not satisfied");
         }
     }

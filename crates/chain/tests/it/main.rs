@@ -7,4 +7,5 @@ mod confide;
 mod evm;
 mod reference;
 mod scenario;
+mod storage;
 mod support;

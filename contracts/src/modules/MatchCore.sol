@@ -10,7 +10,6 @@ import {LibSignature} from "../libs/LibSignature.sol";
 import {LibOrderHash} from "../libs/LibOrderHash.sol";
 import {LibPacked as P} from "../libs/LibPacked.sol";
 import {Constants} from "../libs/Constants.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {ModuleBase} from "./ModuleBase.sol";
 
 /// @title Order matching (poco.md §2), shared by `MatchModule` (`matchOrders`,
@@ -253,41 +252,15 @@ abstract contract MatchCore is ModuleBase {
     }
 
     /// PoCo's "presigned or signed" (LibSignature.isPresignedOrSignedBy), cheapest proof first:
-    /// a 65- or 64-byte ECDSA signature recovering to `identity` is accepted without reading the
-    /// presignature or the identity's code (saves a cold SLOAD and a cold EXTCODESIZE, ~4,700
-    /// gas, per signed order). Every other case takes LibSignature's path, so the result is
-    /// the same, with one exception: an account with code whose own key signed (an EIP-7702
-    /// delegated EOA) is accepted here, where PoCo would only ask its code (ERC-1271).
+    /// an ECDSA signature recovering to `identity` is accepted without reading the presignature
+    /// or the identity's code (saves a cold SLOAD and a cold EXTCODESIZE, ~4,700 gas, per
+    /// signed order; see `LibSignature.recoversTo` for the one case PoCo would decide otherwise).
     function _isPresignedOrSignedBy(address identity, bytes32 hash, bytes calldata sign)
         internal
         view
         returns (bool)
     {
-        if (identity != address(0)) {
-            address recovered;
-            ECDSA.RecoverError recoverError = ECDSA.RecoverError.InvalidSignature;
-            if (sign.length == 65) {
-                bytes32 r;
-                bytes32 s;
-                uint8 v;
-                assembly ("memory-safe") {
-                    r := calldataload(sign.offset)
-                    s := calldataload(add(sign.offset, 0x20))
-                    v := byte(0, calldataload(add(sign.offset, 0x40)))
-                }
-                (recovered, recoverError,) = ECDSA.tryRecover(hash, v, r, s);
-            } else if (sign.length == 64) {
-                bytes32 r;
-                bytes32 vs;
-                assembly ("memory-safe") {
-                    r := calldataload(sign.offset)
-                    vs := calldataload(add(sign.offset, 0x20))
-                }
-                (recovered, recoverError,) = ECDSA.tryRecover(hash, r, vs);
-            }
-            if (recoverError == ECDSA.RecoverError.NoError && recovered == identity) return true;
-        }
-        return LibSignature.isPresignedOrSignedBy(identity, hash, sign);
+        return LibSignature.recoversTo(identity, hash, sign) || LibSignature.isPresignedOrSignedBy(identity, hash, sign);
     }
 
     function _u96(uint256 value) internal pure returns (uint96) {

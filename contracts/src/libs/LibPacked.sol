@@ -182,12 +182,8 @@ library LibPacked {
 
     /// `workClockTimeRef` of a category. No bound check: a deal's category was checked against
     /// the (append-only) category list when the deal was matched.
-    function timeref(uint256 categoryIndex) internal view returns (uint256 t) {
-        LibStorage.Category[] storage categories = LibStorage.store().categories;
-        assembly ("memory-safe") {
-            mstore(0, categories.slot)
-            t := sload(add(keccak256(0, 0x20), add(mul(categoryIndex, 3), 2)))
-        }
+    function timeref(uint256 categoryIndex) internal view returns (uint256) {
+        return LibStorage.store().categories[categoryIndex].workClockTimeRef;
     }
 
     // --- Task ---

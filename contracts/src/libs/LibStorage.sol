@@ -129,6 +129,7 @@ library LibStorage {
         bool configured;
         address token;
         address appRegistry;
+        uint96 categoryCount; // in the app registry's slot: every match reads both
         address datasetRegistry;
         address workerpoolRegistry;
         address teeBroker;
@@ -152,7 +153,7 @@ library LibStorage {
         mapping(bytes32 => mapping(bytes32 => uint256)) groups;
         mapping(bytes32 => uint256) totalMinusOne;
         mapping(address => uint256) workerScores;
-        Category[] categories;
+        mapping(uint256 => Category) categories; // 0 .. categoryCount - 1, append-only
     }
 
     function store() internal pure returns (Layout storage s) {

@@ -76,9 +76,10 @@ contract AdminModule is ModuleBase {
         returns (uint256 catid)
     {
         if (workClockTimeRef > MAX_TIMEREF) revert IConfide.ValueTooLarge(workClockTimeRef, MAX_TIMEREF);
-        LibStorage.Category[] storage categories = LibStorage.store().categories;
-        catid = categories.length;
-        LibStorage.Category storage category = categories.push();
+        LibStorage.Layout storage s = LibStorage.store();
+        catid = s.categoryCount;
+        s.categoryCount = uint96(catid + 1);
+        LibStorage.Category storage category = s.categories[catid];
         category.name = name;
         category.description = description;
         category.workClockTimeRef = workClockTimeRef;

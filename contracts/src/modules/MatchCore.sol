@@ -93,7 +93,7 @@ abstract contract MatchCore is ModuleBase {
     ) private view returns (bytes32 tag) {
         uint256 category = request.category;
         require(category == pool.category, "iExecV5-matchOrders-0x00");
-        require(category < s.categories.length, "iExecV5-matchOrders-0x01");
+        require(category < s.categoryCount, "iExecV5-matchOrders-0x01");
         require(request.trust <= pool.trust, "iExecV5-matchOrders-0x02");
         require(request.appmaxprice >= app.appprice, "iExecV5-matchOrders-0x03");
         require(request.datasetmaxprice >= dataset.datasetprice, "iExecV5-matchOrders-0x04");

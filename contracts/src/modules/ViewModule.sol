@@ -85,7 +85,7 @@ contract ViewModule is ModuleBase {
 
     /// @notice Number of categories.
     function countCategory() external view returns (uint256) {
-        return LibStorage.store().categories.length;
+        return LibStorage.store().categoryCount;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -401,8 +401,8 @@ contract ViewModule is ModuleBase {
     }
 
     function _category(uint256 id) private view returns (LibStorage.Category storage) {
-        LibStorage.Category[] storage categories = LibStorage.store().categories;
-        if (id >= categories.length) revert();
-        return categories[id];
+        LibStorage.Layout storage s = LibStorage.store();
+        if (id >= s.categoryCount) revert();
+        return s.categories[id];
     }
 }

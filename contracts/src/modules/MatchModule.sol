@@ -11,7 +11,7 @@ import {LibPacked as P} from "../libs/LibPacked.sol";
 import {MatchCore} from "./MatchCore.sol";
 
 /// @title Order matching and the signature views (poco.md §1.4-1.8, §2).
-contract MatchModule is MatchCore {
+abstract contract MatchModule is MatchCore {
     /// @notice Matches an app, dataset (all-zero order when none), workerpool and request order
     /// into a deal paid by the requester. Reverts with PoCo's `iExecV5-matchOrders-0xNN`.
     /// @return dealId keccak256(requestHash ‖ consumed[requestHash] before the match).

@@ -17,7 +17,7 @@ import {Constants} from "../libs/Constants.sol";
 /// from the deal; a task completed by `contributeAndFinalize` stores its single contributor in
 /// the task instead of a contribution record. Where PoCo reverts without a reason, this module
 /// reverts with the custom errors below.
-contract TaskModule is ModuleBase {
+abstract contract TaskModule is ModuleBase {
     /// `initialize`: the index is outside the deal's bag of tasks.
     error InvalidTaskIndex();
     /// The task is not in the status the operation requires.

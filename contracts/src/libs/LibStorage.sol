@@ -129,7 +129,11 @@ library LibStorage {
         bool configured;
         address token;
         address appRegistry;
-        uint96 categoryCount; // in the app registry's slot: every match reads both
+        // In the app registry's slot, which every match reads: the number of categories and
+        // the chain id `domainSeparator` was computed for (0: not computed, or above 2^64 - 1),
+        // from which order hashes recompute the separator instead of loading it.
+        uint32 categoryCount;
+        uint64 domainChainId;
         address datasetRegistry;
         address workerpoolRegistry;
         address teeBroker;

@@ -20,6 +20,10 @@ import {IConfide} from "../interfaces/IConfide.sol";
 ///
 /// Task slot 1: status 8 | revealDeadline 40 | revealCounter 32 | winnerCounter 32 | idx 48 |
 ///   fastPath 8 | contributorCount 32 | resultsLength 32 | resultsCallbackLength 24
+///   A task exists iff its slot 0 (dealid) is non-zero. Its status is stored minus one (ACTIVE
+///   is 0) and its idx as the offset from the deal's botFirst, so the usual task (the first,
+///   often only, one of its deal) has an all-zero slot 1 while ACTIVE: `initialize` writes one
+///   slot, and the slot's first write later costs what the second write at initialize would.
 ///
 /// Task bytes (`results`, `resultsCallback`): the length in slot 1; the bytes, left-aligned
 /// in whole words and zero after the end, in a chain of places: for `results` the high 96
@@ -71,7 +75,7 @@ library LibPacked {
     uint256 internal constant CONTRIBUTOR_COUNT_SHIFT = 168;
     uint256 internal constant RESULTS_LENGTH_SHIFT = 200;
     uint256 internal constant RESULTS_CALLBACK_LENGTH_SHIFT = 232;
-    /// The `idx` field in place.
+    /// The `idx` field (offset from the deal's botFirst) in place.
     uint256 internal constant IDX_FIELD = uint256(type(uint48).max) << IDX_SHIFT;
     /// The `contributorCount` field in place.
     uint256 internal constant CONTRIBUTOR_COUNT_FIELD = uint256(type(uint32).max) << CONTRIBUTOR_COUNT_SHIFT;
@@ -208,6 +212,7 @@ library LibPacked {
         }
     }
 
+    /// The status of a contribution word (Types.ContributionStatusEnum).
     function status(uint256 w) internal pure returns (uint256) {
         return w & STATUS_MASK;
     }
@@ -224,7 +229,8 @@ library LibPacked {
         return uint32(w >> WINNER_COUNTER_SHIFT);
     }
 
-    function idx(uint256 w) internal pure returns (uint256) {
+    /// `idx - botFirst` of the task.
+    function idxOffset(uint256 w) internal pure returns (uint256) {
         return uint48(w >> IDX_SHIFT);
     }
 
@@ -244,7 +250,22 @@ library LibPacked {
         return w >> RESULTS_CALLBACK_LENGTH_SHIFT;
     }
 
-    /// Same word with another status.
+    /// The status of an existing task (Types.TaskStatusEnum; slot 1 stores it minus one).
+    function taskStatus(uint256 w) internal pure returns (uint256) {
+        return (w & STATUS_MASK) + 1;
+    }
+
+    /// The status field of a task's slot 1 for `newStatus` (≥ ACTIVE).
+    function taskStatusField(uint256 newStatus) internal pure returns (uint256) {
+        return newStatus - 1;
+    }
+
+    /// Same task word with another status.
+    function withTaskStatus(uint256 w, uint256 newStatus) internal pure returns (uint256) {
+        return (w & ~STATUS_MASK) | taskStatusField(newStatus);
+    }
+
+    /// Same contribution word with another status.
     function withStatus(uint256 w, uint256 newStatus) internal pure returns (uint256) {
         return (w & ~STATUS_MASK) | newStatus;
     }

@@ -115,9 +115,11 @@ abstract contract TaskModule is ModuleBase {
         if (idx < botFirst || idx >= botFirst + P.botSize(pool)) revert InvalidTaskIndex();
         taskId = keccak256(abi.encodePacked(dealId, idx));
         LibStorage.Task storage task = s.tasks[taskId];
-        if (P.status(P.packed(task)) != P.UNSET) revert InvalidTaskStatus();
+        if (task.dealid != bytes32(0)) revert InvalidTaskStatus();
         task.dealid = dealId;
-        P.setPacked(task, P.ACTIVE | (idx << P.IDX_SHIFT));
+        // ACTIVE is stored as 0: nothing more to write for the first task of the deal.
+        uint256 offset = idx - botFirst;
+        if (offset != 0) P.setPacked(task, offset << P.IDX_SHIFT);
         emit TaskInitialize(taskId, P.addr(pool));
     }
 
@@ -142,8 +144,9 @@ abstract contract TaskModule is ModuleBase {
         LibStorage.Layout storage s = LibStorage.store();
         LibStorage.Task storage task = s.tasks[taskId];
         uint256 tw = P.packed(task);
-        if (P.status(tw) != P.ACTIVE) revert InvalidTaskStatus();
-        LibStorage.Deal storage deal = s.deals[task.dealid];
+        bytes32 dealId = task.dealid;
+        if (dealId == 0 || P.taskStatus(tw) != P.ACTIVE) revert InvalidTaskStatus();
+        LibStorage.Deal storage deal = s.deals[dealId];
         uint256 config = P.word(deal, P.DEAL_CONFIG);
         uint256 timeref = P.timeref(P.category(config));
         if (P.startTime(config) + Constants.CONTRIBUTION_DEADLINE_RATIO * timeref <= block.timestamp) {
@@ -204,7 +207,7 @@ abstract contract TaskModule is ModuleBase {
         task.consensusValue = consensus;
         emit TaskConsensus(taskId, consensus);
         // The reveal counter is zero; winners ≤ contributors < 2^32.
-        return (tw & (P.IDX_FIELD | P.CONTRIBUTOR_COUNT_FIELD)) | P.REVEALING
+        return (tw & (P.IDX_FIELD | P.CONTRIBUTOR_COUNT_FIELD)) | P.taskStatusField(P.REVEALING)
             | (_deadline(Constants.REVEAL_DEADLINE_RATIO * timeref) << P.REVEAL_DEADLINE_SHIFT)
             | (winners << P.WINNER_COUNTER_SHIFT);
     }
@@ -214,7 +217,7 @@ abstract contract TaskModule is ModuleBase {
         LibStorage.Layout storage s = LibStorage.store();
         LibStorage.Task storage task = s.tasks[taskId];
         uint256 tw = P.packed(task);
-        if (P.status(tw) != P.REVEALING) revert InvalidTaskStatus();
+        if (P.taskStatus(tw) != P.REVEALING) revert InvalidTaskStatus();
         if (P.revealDeadline(tw) <= block.timestamp) revert DeadlineReached();
         LibStorage.Contribution storage contribution = s.contributions[taskId][msg.sender];
         uint256 cw = P.contributionWord(contribution);
@@ -240,7 +243,7 @@ abstract contract TaskModule is ModuleBase {
         uint256 tw = P.packed(task);
         LibStorage.Deal storage deal = s.deals[task.dealid];
         if (msg.sender != P.addr(P.word(deal, P.DEAL_WORKERPOOL_OWNER))) revert NotScheduler();
-        if (P.status(tw) != P.REVEALING) revert InvalidTaskStatus();
+        if (P.taskStatus(tw) != P.REVEALING) revert InvalidTaskStatus();
         if (_finalDeadline(deal) <= block.timestamp) revert DeadlineReached();
         if (P.revealDeadline(tw) > block.timestamp || P.revealCounter(tw) != 0) revert RevealsPending();
 
@@ -257,7 +260,7 @@ abstract contract TaskModule is ModuleBase {
         s.totalMinusOne[taskId] -= s.groups[taskId][consensus];
         s.groups[taskId][consensus] = 0;
         // ACTIVE, reveal deadline and counters zero, idx and contributors kept.
-        P.setPacked(task, (tw & (P.IDX_FIELD | P.CONTRIBUTOR_COUNT_FIELD)) | P.ACTIVE);
+        P.setPacked(task, (tw & (P.IDX_FIELD | P.CONTRIBUTOR_COUNT_FIELD)) | P.taskStatusField(P.ACTIVE));
         task.consensusValue = 0;
         emit TaskReopen(taskId);
     }
@@ -275,7 +278,7 @@ abstract contract TaskModule is ModuleBase {
         LibStorage.Deal storage deal = s.deals[task.dealid];
         uint256 poolWord = P.word(deal, P.DEAL_WORKERPOOL_OWNER);
         if (msg.sender != P.addr(poolWord)) revert NotScheduler();
-        if (P.status(tw) != P.REVEALING) revert InvalidTaskStatus();
+        if (P.taskStatus(tw) != P.REVEALING) revert InvalidTaskStatus();
         uint256 config = P.word(deal, P.DEAL_CONFIG);
         if (
             P.startTime(config) + Constants.FINAL_DEADLINE_RATIO * P.timeref(P.category(config)) <= block.timestamp
@@ -287,7 +290,7 @@ abstract contract TaskModule is ModuleBase {
         address callback = P.callback(deal, config);
         _checkResultsCallback(callback, resultsCallback, task.resultDigest);
 
-        P.setPacked(task, P.withStatus(tw, P.COMPLETED) | P.lengths(results.length, resultsCallback.length));
+        P.setPacked(task, P.withTaskStatus(tw, P.COMPLETED) | P.lengths(results.length, resultsCallback.length));
         P.storeResults(task, address(0), address(0), results);
         if (resultsCallback.length != 0) P.storeResultsCallback(task, resultsCallback);
 
@@ -318,8 +321,9 @@ abstract contract TaskModule is ModuleBase {
         LibStorage.Layout storage s = LibStorage.store();
         LibStorage.Task storage task = s.tasks[taskId];
         uint256 tw = P.packed(task);
-        if (P.status(tw) != P.ACTIVE) revert InvalidTaskStatus();
-        LibStorage.Deal storage deal = s.deals[task.dealid];
+        bytes32 dealId = task.dealid;
+        if (dealId == 0 || P.taskStatus(tw) != P.ACTIVE) revert InvalidTaskStatus();
+        LibStorage.Deal storage deal = s.deals[dealId];
         uint256 config = P.word(deal, P.DEAL_CONFIG);
         uint256 timeref = P.timeref(P.category(config));
         if (P.startTime(config) + Constants.CONTRIBUTION_DEADLINE_RATIO * timeref <= block.timestamp) {
@@ -346,7 +350,7 @@ abstract contract TaskModule is ModuleBase {
         // no contributor record (the worker is in slot 4), the lengths of the stored bytes.
         P.setPacked(
             task,
-            (tw & P.IDX_FIELD) | P.COMPLETED
+            (tw & P.IDX_FIELD) | P.taskStatusField(P.COMPLETED)
                 | (_deadline(Constants.REVEAL_DEADLINE_RATIO * timeref) << P.REVEAL_DEADLINE_SHIFT)
                 | (1 << P.REVEAL_COUNTER_SHIFT) | (1 << P.WINNER_COUNTER_SHIFT) | (1 << P.FAST_PATH_SHIFT)
                 | P.lengths(results.length, resultsCallback.length)
@@ -382,14 +386,15 @@ abstract contract TaskModule is ModuleBase {
     function _claim(LibStorage.Layout storage s, bytes32 taskId) private {
         LibStorage.Task storage task = s.tasks[taskId];
         uint256 tw = P.packed(task);
-        uint256 status = P.status(tw);
-        if (status != P.ACTIVE && status != P.REVEALING) revert InvalidTaskStatus();
-        LibStorage.Deal storage deal = s.deals[task.dealid];
+        bytes32 dealId = task.dealid;
+        uint256 status = P.taskStatus(tw);
+        if (dealId == 0 || (status != P.ACTIVE && status != P.REVEALING)) revert InvalidTaskStatus();
+        LibStorage.Deal storage deal = s.deals[dealId];
         uint256 config = P.word(deal, P.DEAL_CONFIG);
         if (
             P.startTime(config) + Constants.FINAL_DEADLINE_RATIO * P.timeref(P.category(config)) > block.timestamp
         ) revert DeadlineNotReached();
-        P.setPacked(task, P.withStatus(tw, P.FAILED));
+        P.setPacked(task, P.withTaskStatus(tw, P.FAILED));
 
         // failedWork
         Terms memory terms =

@@ -69,7 +69,7 @@ contract ViewModule is ModuleBase {
     function resultFor(bytes32 id) external view returns (bytes memory) {
         LibStorage.Task storage task = LibStorage.store().tasks[id];
         uint256 tw = P.packed(task);
-        require(P.status(tw) == P.COMPLETED, "task-pending");
+        require(P.taskStatus(tw) == P.COMPLETED, "task-pending");
         return P.resultsCallback(task, tw);
     }
 
@@ -348,12 +348,13 @@ contract ViewModule is ModuleBase {
     function _task(bytes32 id) private view returns (Types.Task memory t) {
         LibStorage.Layout storage s = LibStorage.store();
         LibStorage.Task storage task = s.tasks[id];
-        uint256 tw = P.packed(task);
-        if (tw == 0) return t; // UNSET
-        t.status = Types.TaskStatusEnum(P.status(tw));
         t.dealid = task.dealid;
-        t.idx = P.idx(tw);
-        uint256 config = P.word(s.deals[t.dealid], P.DEAL_CONFIG);
+        if (t.dealid == 0) return t; // UNSET
+        uint256 tw = P.packed(task);
+        t.status = Types.TaskStatusEnum(P.taskStatus(tw));
+        LibStorage.Deal storage deal = s.deals[t.dealid];
+        t.idx = P.botFirst(P.word(deal, P.DEAL_WORKERPOOL)) + P.idxOffset(tw);
+        uint256 config = P.word(deal, P.DEAL_CONFIG);
         uint256 start = P.startTime(config);
         t.timeref = P.timeref(P.category(config));
         t.contributionDeadline = start + Constants.CONTRIBUTION_DEADLINE_RATIO * t.timeref;

@@ -18,19 +18,22 @@ import {IConfide} from "../interfaces/IConfide.sol";
 ///   config (bits 160-255 of slot 1): startTime 40 | category 16 | schedulerRewardRatio 8 |
 ///   flags 8 | tag bits 0-15 16 | 8 unused
 ///
-/// Task slot 1: status 8 | revealDeadline 40 | revealCounter 32 | winnerCounter 32 | idx 48 |
-///   fastPath 8 | contributorCount 32 | resultsLength 32 | resultsCallbackLength 24
+/// Task slot 1: status 8 | revealDeadline 40 | revealCounter 32 | winnerCounter 32 |
+///   contributorCount 32 | idx 48 | fastPath 8 | resultsLength 32 | resultsCallbackLength 24
+///   On the fast path (fastPath = 1) the two counters are implied (1 and 1, no contributor
+///   record): their 96 bits with the contributor count's (bits 48-143) hold results bytes 0-11.
 ///   A task exists iff its slot 0 (dealid) is non-zero. Its status is stored minus one (ACTIVE
 ///   is 0) and its idx as the offset from the deal's botFirst, so the usual task (the first,
 ///   often only, one of its deal) has an all-zero slot 1 while ACTIVE: `initialize` writes one
 ///   slot, and the slot's first write later costs what the second write at initialize would.
 ///
 /// Task bytes (`results`, `resultsCallback`): the length in slot 1; the bytes, left-aligned
-/// in whole words and zero after the end, in a chain of places: for `results` the high 96
-/// bits of slots 4 and 5 (bytes 0-11, 12-23), slot 6 (bytes 24-55), then keccak256(slot 6) + i
-/// (32 bytes each); for `resultsCallback` slot 7 (bytes 0-31) then keccak256(slot 7) + i.
-/// A TEE task's 97-byte IPFS result location thus takes 3 new slots (plus the spare bits of
-/// the worker and challenge slots) instead of Solidity's 5.
+/// in whole words and zero after the end, in a chain of places: for `results` (after the 12
+/// bytes of slot 1 on the fast path) the high 96 bits of slots 4 and 5 (12 bytes each), slot 6
+/// (32 bytes), then keccak256(slot 6) + i (32 bytes each); for `resultsCallback` slot 7 then
+/// keccak256(slot 7) + i. A TEE task's 97-byte IPFS result location thus takes 2 new slots
+/// (plus the spare bits of slot 1 and of the worker and challenge slots) instead of
+/// Solidity's 5.
 library LibPacked {
     // --- Deal: slot index within the struct ---
     uint256 internal constant DEAL_APP = 0; // app | workerStake
@@ -70,9 +73,11 @@ library LibPacked {
     uint256 internal constant REVEAL_DEADLINE_SHIFT = 8;
     uint256 internal constant REVEAL_COUNTER_SHIFT = 48;
     uint256 internal constant WINNER_COUNTER_SHIFT = 80;
-    uint256 internal constant IDX_SHIFT = 112;
-    uint256 internal constant FAST_PATH_SHIFT = 160;
-    uint256 internal constant CONTRIBUTOR_COUNT_SHIFT = 168;
+    uint256 internal constant CONTRIBUTOR_COUNT_SHIFT = 112;
+    uint256 internal constant IDX_SHIFT = 144;
+    uint256 internal constant FAST_PATH_SHIFT = 192;
+    /// Fast path: results bytes 0-11 in place of the counters.
+    uint256 internal constant FAST_RESULTS_SHIFT = 48;
     uint256 internal constant RESULTS_LENGTH_SHIFT = 200;
     uint256 internal constant RESULTS_CALLBACK_LENGTH_SHIFT = 232;
     /// The `idx` field (offset from the deal's botFirst) in place.
@@ -90,8 +95,8 @@ library LibPacked {
     uint256 internal constant TASK_CHALLENGE = 5; // enclaveChallenge | results bytes 12-23
     uint256 internal constant TASK_RESULTS_HEAD = 6; // results bytes 24-55
     uint256 internal constant TASK_RESULTS_CALLBACK_HEAD = 7; // resultsCallback bytes 0-31
-    /// Bytes of `results` in the high 96 bits of the worker and challenge slots.
-    uint256 internal constant RESULTS_PREFIX = 12;
+    /// Bytes of `results` in a 96-bit field (of slot 1 on the fast path, of slots 4 and 5).
+    uint256 internal constant RESULTS_FIELD = 12;
 
     // Types.TaskStatusEnum
     uint256 internal constant UNSET = 0;
@@ -307,16 +312,22 @@ library LibPacked {
         }
     }
 
-    /// Writes a task's `results`, with `worker` and `challenge` in the low bits of slots 4 and 5
-    /// (zero on the classic path). Slots that would stay zero are not written.
-    function storeResults(LibStorage.Task storage task, address worker, address challenge, bytes calldata data)
-        internal
-    {
+    /// Writes `data[start:]` (`start`: 12 on the fast path, whose slot 1 holds the first 12
+    /// bytes, else 0) to the chain of a task's `results`, with `worker` and `challenge` in the low
+    /// bits of slots 4 and 5 (zero on the classic path). Slots that would stay zero are not
+    /// written.
+    function storeResults(
+        LibStorage.Task storage task,
+        address worker,
+        address challenge,
+        bytes calldata data,
+        uint256 start
+    ) internal {
         uint256 length = data.length;
         uint256 w4 = uint160(worker);
         uint256 w5 = uint160(challenge);
-        if (length != 0) w4 |= chunk(data, 0) >> 160 << 160;
-        if (length > RESULTS_PREFIX) w5 |= chunk(data, RESULTS_PREFIX) >> 160 << 160;
+        if (length > start) w4 |= chunk(data, start) >> 160 << 160;
+        if (length > start + RESULTS_FIELD) w5 |= chunk(data, start + RESULTS_FIELD) >> 160 << 160;
         uint256 head;
         assembly ("memory-safe") {
             let base := task.slot
@@ -324,7 +335,13 @@ library LibPacked {
             if w5 { sstore(add(base, TASK_CHALLENGE), w5) }
             head := add(base, TASK_RESULTS_HEAD)
         }
-        storeTail(head, data, 2 * RESULTS_PREFIX);
+        storeTail(head, data, start + 2 * RESULTS_FIELD);
+    }
+
+    /// Fast path: results bytes 0-11 in place in slot 1.
+    function fastResultsField(bytes calldata data) internal pure returns (uint256) {
+        if (data.length == 0) return 0;
+        return chunk(data, 0) >> 160 << FAST_RESULTS_SHIFT;
     }
 
     /// Writes a task's `resultsCallback`.
@@ -370,22 +387,29 @@ library LibPacked {
         }
     }
 
-    /// A task's `results` (length from its slot 1 word `w`).
+    /// A task's `results` (length and, on the fast path, bytes 0-11 from its slot 1 word `w`).
     function results(LibStorage.Task storage task, uint256 w) internal view returns (bytes memory out) {
         uint256 length = resultsLength(w);
         out = new bytes(length);
         if (length == 0) return out;
-        uint256 prefix = taskWord(task, TASK_WORKER) >> 160 << 160;
-        if (length > RESULTS_PREFIX) prefix |= taskWord(task, TASK_CHALLENGE) >> 160 << 64;
-        assembly ("memory-safe") {
-            // Bytes 0-11 then 12-23: each 96-bit field shifted to its place in the first word.
-            mstore(add(out, 0x20), prefix)
+        uint256 start = 0;
+        if (fastPath(w)) {
+            uint256 first = uint96(w >> FAST_RESULTS_SHIFT);
+            assembly ("memory-safe") {
+                mstore(add(out, 0x20), shl(160, first))
+            }
+            start = RESULTS_FIELD;
         }
+        if (start >= length) return out;
+        // The next 24 bytes: the high 96 bits of slots 4 and 5, side by side in one word.
+        uint256 next = taskWord(task, TASK_WORKER) >> 160 << 160;
+        if (length > start + RESULTS_FIELD) next |= taskWord(task, TASK_CHALLENGE) >> 160 << 64;
         uint256 head;
         assembly ("memory-safe") {
+            mstore(add(add(out, 0x20), start), next)
             head := add(task.slot, TASK_RESULTS_HEAD)
         }
-        loadTail(head, out, 2 * RESULTS_PREFIX, length);
+        loadTail(head, out, start + 2 * RESULTS_FIELD, length);
     }
 
     /// A task's `resultsCallback` (length from its slot 1 word `w`).

@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 /// @title Storage of the protocol address, shared by every module.
 /// @notice Confide's own layout (ERC-7201 namespace `confide.storage.protocol`), packed for gas:
-/// a deal takes 6 to 12 slots instead of PoCo's 20+, a task 2 slots at initialize, an account
+/// a deal takes 6 to 12 slots instead of PoCo's 20+, a task 1 or 2 slots at initialize, an account
 /// (balance + locked) one slot. Views rebuild PoCo's struct shapes from it. The bit fields of
 /// the packed deal and task words are read and written through `LibPacked`, which names them.
 ///
@@ -69,20 +69,22 @@ library LibStorage {
 
     /// A task. The contribution and final deadlines are not stored: they derive from the deal's
     /// start time and category (`start + 7·timeref`, `start + 10·timeref`). `results` and
-    /// `resultsCallback` are stored in Confide's compact byte encoding (LibPacked `RESULTS_*`):
-    /// their lengths in slot 1, their bytes in whole words from slot 4 on.
+    /// `resultsCallback` are stored in Confide's compact byte encoding (see LibPacked): their
+    /// lengths in slot 1, their bytes in whole words in spare bits and from slot 6 on.
     struct Task {
         // slot 0
         bytes32 dealid;
-        // slot 1: see LibPacked.TASK_* (status, deadlines, counters, idx, fast-path flag,
-        // number of contributors, lengths of results and resultsCallback)
-        uint8 status; // Types.TaskStatusEnum
+        // slot 1: see LibPacked.TASK_* (a task exists iff its dealid is non-zero; the status
+        // is stored minus one and idx as its offset from the deal's botFirst, so that the first
+        // task of a deal has nothing else to store while ACTIVE; on the fast path the counters
+        // are implied and their bits hold the first 12 bytes of results)
+        uint8 status; // Types.TaskStatusEnum - 1
         uint40 revealDeadline;
         uint32 revealCounter;
         uint32 winnerCounter;
-        uint48 idx;
-        bool fastPath; // completed by contributeAndFinalize: see `worker`, `enclaveChallenge`
         uint32 contributorCount;
+        uint48 idx; // idx - deal.botFirst
+        bool fastPath; // completed by contributeAndFinalize: see `worker`, `enclaveChallenge`
         uint32 resultsLength;
         uint24 resultsCallbackLength;
         // slot 2 (classic path)
@@ -91,13 +93,13 @@ library LibStorage {
         bytes32 resultDigest;
         // slots 4-5, low 160 bits (fast path only): the single contributor and its challenge;
         // its resultHash, resultSeal and the consensus value derive from
-        // (taskId, worker, resultDigest). High 96 bits (both paths): results bytes [0, 12) and
-        // [12, 24).
+        // (taskId, worker, resultDigest). High 96 bits: the next 2 × 12 bytes of results (bytes
+        // 0-23 on the classic path, 12-35 on the fast path).
         address worker;
         bytes12 results0;
         address enclaveChallenge;
         bytes12 results1;
-        // slot 6: results bytes [24, 56); the following ones at keccak256(slot 6) + i
+        // slot 6: the next 32 bytes of results; the following ones at keccak256(slot 6) + i
         bytes32 resultsHead;
         // slot 7: resultsCallback bytes [0, 32); the following ones at keccak256(slot 7) + i
         bytes32 resultsCallbackHead;

@@ -291,7 +291,7 @@ abstract contract TaskModule is ModuleBase {
         _checkResultsCallback(callback, resultsCallback, task.resultDigest);
 
         P.setPacked(task, P.withTaskStatus(tw, P.COMPLETED) | P.lengths(results.length, resultsCallback.length));
-        P.storeResults(task, address(0), address(0), results);
+        P.storeResults(task, address(0), address(0), results, 0);
         if (resultsCallback.length != 0) P.storeResultsCallback(task, resultsCallback);
 
         Terms memory terms = _terms(deal, config, poolWord, P.word(deal, P.DEAL_REQUESTER));
@@ -346,17 +346,17 @@ abstract contract TaskModule is ModuleBase {
             );
         }
 
-        // COMPLETED, reveal deadline, revealCounter = winnerCounter = 1, idx kept, fast path,
-        // no contributor record (the worker is in slot 4), the lengths of the stored bytes.
+        // COMPLETED, reveal deadline, idx kept, fast path (counters implied: their bits hold the
+        // first 12 bytes of results; the worker is in slot 4), the lengths of the stored bytes.
         P.setPacked(
             task,
             (tw & P.IDX_FIELD) | P.taskStatusField(P.COMPLETED)
                 | (_deadline(Constants.REVEAL_DEADLINE_RATIO * timeref) << P.REVEAL_DEADLINE_SHIFT)
-                | (1 << P.REVEAL_COUNTER_SHIFT) | (1 << P.WINNER_COUNTER_SHIFT) | (1 << P.FAST_PATH_SHIFT)
+                | P.fastResultsField(results) | (1 << P.FAST_PATH_SHIFT)
                 | P.lengths(results.length, resultsCallback.length)
         );
         if (resultDigest != 0) task.resultDigest = resultDigest;
-        P.storeResults(task, msg.sender, enclaveChallenge, results);
+        P.storeResults(task, msg.sender, enclaveChallenge, results, P.RESULTS_FIELD);
         if (resultsCallback.length != 0) P.storeResultsCallback(task, resultsCallback);
 
         Terms memory terms = _terms(deal, config, poolWord, requesterWord);

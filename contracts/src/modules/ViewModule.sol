@@ -360,8 +360,8 @@ contract ViewModule is ModuleBase {
         t.contributionDeadline = start + Constants.CONTRIBUTION_DEADLINE_RATIO * t.timeref;
         t.revealDeadline = P.revealDeadline(tw);
         t.finalDeadline = start + Constants.FINAL_DEADLINE_RATIO * t.timeref;
-        t.revealCounter = P.revealCounter(tw);
-        t.winnerCounter = P.winnerCounter(tw);
+        t.revealCounter = P.fastPath(tw) ? 1 : P.revealCounter(tw);
+        t.winnerCounter = P.fastPath(tw) ? 1 : P.winnerCounter(tw);
         t.resultDigest = task.resultDigest;
         t.results = P.results(task, tw);
         t.resultsCallback = P.resultsCallback(task, tw);

@@ -199,8 +199,11 @@ fn variants() -> Vec<Variant> {
             ..base()
         },
     ];
+    // Boundaries of the results chain: fast path 12 | 24 | 36 | 68 | 100 | 132...; classic
+    // path 24 | 56 | 88 | 120...
     for n in [
-        0, 1, 12, 13, 24, 25, 31, 32, 33, 55, 56, 57, 60, 88, 89, 100, 200,
+        0, 1, 11, 12, 13, 24, 25, 35, 36, 37, 55, 56, 57, 60, 67, 68, 69, 88, 89, 97, 99, 100, 101,
+        132, 133, 200,
     ] {
         all.push(Variant {
             name: "results length",
@@ -212,6 +215,15 @@ fn variants() -> Vec<Variant> {
             results: bytes(n),
             tag: B256::ZERO,
             enclave: false,
+            ..base()
+        });
+    }
+    for n in [0, 1, 12, 13, 23, 24, 25, 55, 56, 57, 88, 89, 120, 121] {
+        all.push(Variant {
+            name: "results length, classic",
+            results: bytes(n),
+            trust: 2,
+            ending: Ending::Classic { workers: 1 },
             ..base()
         });
     }

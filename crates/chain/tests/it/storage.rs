@@ -153,6 +153,12 @@ fn variants() -> Vec<Variant> {
             ..base()
         },
         Variant {
+            name: "no dataset, tag above 16 bits",
+            dataset: false,
+            tag: tag(&[0, 3, 17]),
+            ..base()
+        },
+        Variant {
             name: "tag with bit 255",
             tag: tag(&[255]),
             enclave: false,
@@ -457,7 +463,7 @@ impl World {
         let result = self.evm.view(self.protocol.address, call);
         let text = match result {
             Ok(value) => format!("{what}: {value:?}"),
-            Err(_) => format!("{what}: reverted"),
+            Err(e) => format!("{what}: {e}"),
         };
         self.note(text);
     }
@@ -625,6 +631,38 @@ impl World {
         let task = task_id(deal, index);
         self.label(task.as_slice(), "TASK");
         self.views(deal, task, &[]);
+        // Bulk processing's check of a dataset order against the deal: its tag within the
+        // deal's, then a tag bit the deal lacks.
+        for (salt, tag) in [
+            (0x05, v.tag),
+            (0x06, v.tag | B256::from(U256::from(1) << 20)),
+        ] {
+            let order = SignedOrder::sign(
+                DatasetOrder {
+                    dataset: self.dataset,
+                    datasetprice: U256::ZERO,
+                    volume: U256::from(1),
+                    tag,
+                    salt: B256::repeat_byte(salt),
+                    ..Default::default()
+                },
+                &self.domain,
+                &a.dataset_owner,
+            )
+            .unwrap();
+            let call = IConfide::assertDatasetDealCompatibilityCall {
+                datasetOrder: (&order).into(),
+                dealId: deal,
+            };
+            let outcome = self
+                .evm
+                .call(Address::ZERO, self.protocol.address, call.abi_encode())
+                .unwrap();
+            self.note(format!(
+                "assertDatasetDealCompatibility: {:?}",
+                outcome.revert
+            ));
+        }
         self.step(
             "initialize",
             &a.scheduler,

@@ -851,3 +851,130 @@ fn deals_and_tasks_read_back_as_on_the_reference() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Asset metadata of every shape (empty fields, zero checksum, long fields) reads back through
+/// `viewApp`/`viewDataset`/`viewWorkerpool` as on the reference; `predictX` gives the address
+/// `createX` creates, and the same (owner, metadata) cannot be created twice.
+#[test]
+fn assets_read_back_as_on_the_reference() {
+    let Some(package) = reference_package("assets_read_back_as_on_the_reference") else {
+        return;
+    };
+    let long =
+        |n: usize| String::from_utf8(bytes(n).iter().map(|b| b'a' + b % 26).collect()).unwrap();
+    let apps = [
+        ("", "", Vec::new(), B256::ZERO, Vec::new()),
+        (
+            "app",
+            "DOCKER",
+            b"docker.io/a:1".to_vec(),
+            B256::repeat_byte(1),
+            Vec::new(),
+        ),
+        (
+            "tee",
+            "DOCKER",
+            bytes(31),
+            B256::repeat_byte(2),
+            br#"{"framework":"SCONE","version":"v5","fingerprint":"00"}"#.to_vec(),
+        ),
+        ("", "", bytes(300), B256::ZERO, bytes(1)),
+    ];
+    let datasets = [
+        (String::new(), Vec::new(), B256::ZERO),
+        ("d".to_owned(), b"/ipfs/bafk".to_vec(), B256::repeat_byte(3)),
+        (long(200), bytes(64), B256::ZERO),
+    ];
+    let pools = [String::new(), "pool".to_owned(), long(100)];
+
+    let run = |mut world: World| -> Vec<String> {
+        let owner = key(2);
+        let (app_registry, dataset_registry, pool_registry) = (
+            world.protocol.app_registry,
+            world.protocol.dataset_registry,
+            world.protocol.workerpool_registry,
+        );
+        for (i, (name, app_type, multiaddr, checksum, mrenclave)) in apps.iter().enumerate() {
+            let create = IAppRegistry::createAppCall {
+                owner: owner.address(),
+                name: (*name).into(),
+                appType: (*app_type).into(),
+                multiaddr: multiaddr.clone().into(),
+                checksum: *checksum,
+                mrenclave: mrenclave.clone().into(),
+            };
+            let predict = IAppRegistry::predictAppCall {
+                owner: create.owner,
+                name: create.name.clone(),
+                appType: create.appType.clone(),
+                multiaddr: create.multiaddr.clone(),
+                checksum: create.checksum,
+                mrenclave: create.mrenclave.clone(),
+            };
+            let predicted = world.evm.view(app_registry, &predict).unwrap();
+            let app = world
+                .send_as(&owner, app_registry, &create)
+                .decode::<IAppRegistry::createAppCall>()
+                .unwrap();
+            assert_eq!(app, predicted);
+            world.label(app.as_slice(), &format!("APP{i}"));
+            world.view("viewApp", &IConfide::viewAppCall { app });
+            let again = world
+                .evm
+                .transact(owner.address(), app_registry, create.abi_encode())
+                .unwrap();
+            assert!(!again.success, "an app created twice");
+        }
+        for (i, (name, multiaddr, checksum)) in datasets.iter().enumerate() {
+            let create = IDatasetRegistry::createDatasetCall {
+                owner: owner.address(),
+                name: name.clone(),
+                multiaddr: multiaddr.clone().into(),
+                checksum: *checksum,
+            };
+            let predict = IDatasetRegistry::predictDatasetCall {
+                owner: create.owner,
+                name: create.name.clone(),
+                multiaddr: create.multiaddr.clone(),
+                checksum: create.checksum,
+            };
+            let predicted = world.evm.view(dataset_registry, &predict).unwrap();
+            let dataset = world
+                .send_as(&owner, dataset_registry, &create)
+                .decode::<IDatasetRegistry::createDatasetCall>()
+                .unwrap();
+            assert_eq!(dataset, predicted);
+            world.label(dataset.as_slice(), &format!("DATASET{i}"));
+            world.view("viewDataset", &IConfide::viewDatasetCall { dataset });
+        }
+        for (i, description) in pools.iter().enumerate() {
+            let create = IWorkerpoolRegistry::createWorkerpoolCall {
+                owner: owner.address(),
+                description: description.clone(),
+            };
+            let predict = IWorkerpoolRegistry::predictWorkerpoolCall {
+                owner: create.owner,
+                description: create.description.clone(),
+            };
+            let predicted = world.evm.view(pool_registry, &predict).unwrap();
+            let workerpool = world
+                .send_as(&owner, pool_registry, &create)
+                .decode::<IWorkerpoolRegistry::createWorkerpoolCall>()
+                .unwrap();
+            assert_eq!(workerpool, predicted);
+            world.label(workerpool.as_slice(), &format!("WORKERPOOL{i}"));
+            world.view(
+                "viewWorkerpool",
+                &IConfide::viewWorkerpoolCall { workerpool },
+            );
+        }
+        world
+            .transcript
+            .iter()
+            .map(|line| world.normalize(line))
+            .collect()
+    };
+    let ours = run(confide_world());
+    let theirs = run(reference_world(&package));
+    assert_eq!(ours, theirs);
+}

@@ -10,7 +10,8 @@ import {LibOrderHash} from "../libs/LibOrderHash.sol";
 import {LibPacked as P} from "../libs/LibPacked.sol";
 import {MatchCore} from "./MatchCore.sol";
 
-/// @title Order matching and the signature views (poco.md §1.4-1.8, §2).
+/// @title Order matching and the signature views (poco.md §1.4-1.8, §2). Compiled into the
+/// `Confide` router (no dispatch hop).
 abstract contract MatchModule is MatchCore {
     /// @notice Matches an app, dataset (all-zero order when none), workerpool and request order
     /// into a deal paid by the requester. Reverts with PoCo's `iExecV5-matchOrders-0xNN`.

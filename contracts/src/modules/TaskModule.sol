@@ -13,10 +13,11 @@ import {Constants} from "../libs/Constants.sol";
 /// @title Task lifecycle: initialize, contribute, reveal, reopen, finalize, contributeAndFinalize,
 /// claim; consensus, scores, rewards, seizures, kitty and callbacks (PoCo's `IexecPoco2`).
 /// @notice Behaviour, arithmetic and events are PoCo's (poco.md §3.3-3.11, §4.4-4.6). Storage is
-/// Confide's: a task stores its deal id and one packed word at initialize; deadlines derive
-/// from the deal; a task completed by `contributeAndFinalize` stores its single contributor in
-/// the task instead of a contribution record. Where PoCo reverts without a reason, this module
-/// reverts with the custom errors below.
+/// Confide's (LibStorage, LibPacked): `initialize` stores the task's deal id, and its packed word
+/// only when the task is not the deal's first; deadlines derive from the deal; a task completed
+/// by `contributeAndFinalize` stores its single contributor in the task instead of a
+/// contribution record. Compiled into the `Confide` router (no dispatch hop). Where PoCo reverts
+/// without a reason, this module reverts with the custom errors below.
 abstract contract TaskModule is ModuleBase {
     /// `initialize`: the index is outside the deal's bag of tasks.
     error InvalidTaskIndex();

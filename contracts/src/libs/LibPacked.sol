@@ -91,9 +91,10 @@ library LibPacked {
     uint256 internal constant MAX_RESULTS_CALLBACK_LENGTH = type(uint24).max;
 
     // --- Task: slots of the stored bytes ---
-    uint256 internal constant TASK_WORKER = 4; // worker | results bytes 0-11
-    uint256 internal constant TASK_CHALLENGE = 5; // enclaveChallenge | results bytes 12-23
-    uint256 internal constant TASK_RESULTS_HEAD = 6; // results bytes 24-55
+    // (results bytes: classic path 0-11, 12-23, 24-55; fast path 12-23, 24-35, 36-67)
+    uint256 internal constant TASK_WORKER = 4; // worker | 12 results bytes
+    uint256 internal constant TASK_CHALLENGE = 5; // enclaveChallenge | 12 results bytes
+    uint256 internal constant TASK_RESULTS_HEAD = 6; // 32 results bytes, then keccak256(6) + i
     uint256 internal constant TASK_RESULTS_CALLBACK_HEAD = 7; // resultsCallback bytes 0-31
     /// Bytes of `results` in a 96-bit field (of slot 1 on the fast path, of slots 4 and 5).
     uint256 internal constant RESULTS_FIELD = 12;

@@ -90,6 +90,16 @@ library LibEscrow {
         emit IConfideEvents.Reward(owner, amount, ref);
     }
 
+    /// `reward` then `lock` of the same amount, as PoCo tops up the kitty: the funds stay in
+    /// the protocol's account, `owner`'s frozen amount grows; events `Reward` and `Lock` (the
+    /// two opposite transfers are not emitted).
+    function rewardLocked(address owner, uint256 amount, bytes32 ref) internal {
+        LibStorage.Account storage account = LibStorage.store().accounts[owner];
+        account.frozen = _u128(account.frozen + amount);
+        emit IConfideEvents.Reward(owner, amount, ref);
+        emit IConfideEvents.Lock(owner, amount);
+    }
+
     /// Takes `amount` of `owner`'s locked funds: they stay in the protocol's account.
     function seize(address owner, uint256 amount, bytes32 ref) internal {
         LibStorage.Account storage account = LibStorage.store().accounts[owner];

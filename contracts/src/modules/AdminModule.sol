@@ -56,7 +56,7 @@ contract AdminModule is ModuleBase {
         s.appRegistry = appRegistry;
         s.datasetRegistry = datasetRegistry;
         s.workerpoolRegistry = workerpoolRegistry;
-        s.domainSeparator = LibOrderHash.domainSeparator();
+        _setDomainSeparator(s);
     }
 
     /// @notice Recomputes the EIP-712 domain separator (e.g. after a chain fork changed the
@@ -64,7 +64,7 @@ contract AdminModule is ModuleBase {
     function updateDomainSeparator() external {
         LibStorage.Layout storage s = LibStorage.store();
         require(s.configured, "not-configured");
-        s.domainSeparator = LibOrderHash.domainSeparator();
+        _setDomainSeparator(s);
     }
 
     /// @notice Appends a category (owner only); `workClockTimeRef` is its maximum computation
@@ -76,9 +76,11 @@ contract AdminModule is ModuleBase {
         returns (uint256 catid)
     {
         if (workClockTimeRef > MAX_TIMEREF) revert IConfide.ValueTooLarge(workClockTimeRef, MAX_TIMEREF);
-        LibStorage.Category[] storage categories = LibStorage.store().categories;
-        catid = categories.length;
-        LibStorage.Category storage category = categories.push();
+        LibStorage.Layout storage s = LibStorage.store();
+        catid = s.categoryCount;
+        if (catid == type(uint32).max) revert IConfide.ValueTooLarge(catid + 1, type(uint32).max);
+        s.categoryCount = uint32(catid + 1);
+        LibStorage.Category storage category = s.categories[catid];
         category.name = name;
         category.description = description;
         category.workClockTimeRef = workClockTimeRef;
@@ -112,6 +114,13 @@ contract AdminModule is ModuleBase {
     /// not have. Always reverts.
     function importScore(address) external pure {
         revert("importScore-unsupported: Confide has no v3 hub");
+    }
+
+    /// Stores the domain separator of the current chain, and the chain id when it fits the
+    /// 64 bits `LibOrderHash.typedDataHash` recomputes the separator from.
+    function _setDomainSeparator(LibStorage.Layout storage s) private {
+        s.domainSeparator = LibOrderHash.domainSeparator();
+        s.domainChainId = block.chainid <= type(uint64).max ? uint64(block.chainid) : 0;
     }
 
     function _setOwner(address newOwner) private {

@@ -8,8 +8,8 @@ import {LibStorage} from "../libs/LibStorage.sol";
 import {LibEscrow} from "../libs/LibEscrow.sol";
 import {LibSignature} from "../libs/LibSignature.sol";
 import {LibOrderHash} from "../libs/LibOrderHash.sol";
+import {LibPacked as P} from "../libs/LibPacked.sol";
 import {Constants} from "../libs/Constants.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {ModuleBase} from "./ModuleBase.sol";
 
 /// @title Order matching (poco.md §2), shared by `MatchModule` (`matchOrders`,
@@ -93,7 +93,7 @@ abstract contract MatchCore is ModuleBase {
     ) private view returns (bytes32 tag) {
         uint256 category = request.category;
         require(category == pool.category, "iExecV5-matchOrders-0x00");
-        require(category < s.categories.length, "iExecV5-matchOrders-0x01");
+        require(category < s.categoryCount, "iExecV5-matchOrders-0x01");
         require(request.trust <= pool.trust, "iExecV5-matchOrders-0x02");
         require(request.appmaxprice >= app.appprice, "iExecV5-matchOrders-0x03");
         require(request.datasetmaxprice >= dataset.datasetprice, "iExecV5-matchOrders-0x04");
@@ -168,8 +168,8 @@ abstract contract MatchCore is ModuleBase {
         m.requestHash = requestHash;
     }
 
-    /// Writes the deal (packed; optional slots only when they differ from their default) and
-    /// returns the per-task price (app + dataset + workerpool) and scheduler stake.
+    /// Writes the deal as whole words (LibPacked's layout; optional slots only when flagged)
+    /// and returns the per-task price (app + dataset + workerpool) and scheduler stake.
     function _storeDeal(
         LibStorage.Deal storage deal,
         Matching memory m,
@@ -179,43 +179,55 @@ abstract contract MatchCore is ModuleBase {
         Types.RequestOrder calldata request,
         address sponsor
     ) private returns (uint256 dealPrice, uint256 poolStake) {
-        uint256 appPrice = app.appprice;
-        uint256 poolPrice = pool.workerpoolprice;
-        uint256 workerStake = poolPrice * m.workerStakeRatio / 100;
+        // Range checks in the order of the fields' first use by PoCo's deal (app, dataset,
+        // workerpool, worker stake, category, ratio, trust, bag of tasks).
+        uint256 workerStake = pool.workerpoolprice * m.workerStakeRatio / 100;
+        uint256 appPrice = _u96(app.appprice);
+        uint256 datasetPrice;
+        address datasetAddress;
+        if (m.datasetOwner != address(0)) {
+            datasetAddress = dataset.dataset;
+            datasetPrice = _u96(dataset.datasetprice);
+        }
+        uint256 poolPrice = _u96(pool.workerpoolprice);
+        _u96(workerStake);
+        uint256 category = _fit(request.category, type(uint16).max);
+        uint256 schedulerRewardRatio = _fit(m.schedulerRewardRatio, 100);
         uint256 trust = request.trust;
         if (trust == 0) trust = 1;
-        uint256 botEnd = m.botFirst + m.volume; // ≤ request.volume: cannot overflow
-
-        deal.app = app.app;
-        deal.appPrice = _u96(appPrice);
-        uint256 datasetPrice;
-        if (m.datasetOwner != address(0)) {
-            datasetPrice = dataset.datasetprice;
-            deal.dataset = dataset.dataset;
-            deal.datasetPrice = _u96(datasetPrice);
-            deal.datasetOwner = m.datasetOwner;
-        }
-        deal.workerpool = pool.workerpool;
-        deal.workerpoolPrice = _u96(poolPrice);
-        deal.appOwner = m.appOwner;
-        deal.workerStake = _u96(workerStake);
-        deal.startTime = uint40(block.timestamp); // uint40 holds any timestamp for 34,000 years
-        deal.category = uint32(_fit(request.category, type(uint32).max));
-        deal.schedulerRewardRatio = uint8(_fit(m.schedulerRewardRatio, 100));
-        deal.workerpoolOwner = m.workerpoolOwner;
-        deal.trust = _u96(trust);
-        _fit(botEnd, type(uint128).max);
-        deal.botFirst = uint128(m.botFirst);
-        deal.botSize = uint128(m.volume);
+        _u96(trust);
+        // ≤ request.volume: cannot overflow. botFirst and botSize are 48-bit fields.
+        _fit(m.botFirst + m.volume, P.BOT_BOUND - 1);
 
         address requester = request.requester;
-        deal.requester = requester;
         address beneficiary = request.beneficiary;
-        if (beneficiary != requester) deal.beneficiary = beneficiary;
         address callback = request.callback;
-        if (callback != address(0)) deal.callback = callback;
-        if (sponsor != requester) deal.sponsor = sponsor;
-        if (m.tag != bytes32(0)) deal.tag = m.tag;
+        uint256 tag = uint256(m.tag);
+        uint256 flags = 0;
+        if (beneficiary != requester) flags |= P.FLAG_BENEFICIARY;
+        if (callback != address(0)) flags |= P.FLAG_CALLBACK;
+        if (sponsor != requester) flags |= P.FLAG_SPONSOR;
+        if (tag >= P.TAG_LOW_BOUND) flags |= P.FLAG_TAG;
+        // startTime: uint40 holds any timestamp for 34,000 years.
+        uint256 config = (block.timestamp << P.START_TIME_SHIFT) | (category << P.CATEGORY_SHIFT)
+            | (schedulerRewardRatio << P.SCHEDULER_REWARD_RATIO_SHIFT) | (flags << P.FLAGS_SHIFT)
+            | (uint256(uint16(tag)) << P.TAG_LOW_SHIFT);
+
+        if (datasetAddress != address(0)) {
+            P.setWord(deal, P.DEAL_DATASET_OWNER, P.pack(m.datasetOwner, datasetPrice));
+        }
+        P.setWord(deal, P.DEAL_APP, P.pack(app.app, workerStake));
+        P.setWord(deal, P.DEAL_CONFIG, uint256(uint160(datasetAddress)) | config);
+        P.setWord(deal, P.DEAL_WORKERPOOL, P.pack(pool.workerpool, m.botFirst | (m.volume << 48)));
+        P.setWord(deal, P.DEAL_APP_OWNER, P.pack(m.appOwner, appPrice));
+        P.setWord(deal, P.DEAL_WORKERPOOL_OWNER, P.pack(m.workerpoolOwner, poolPrice));
+        P.setWord(deal, P.DEAL_REQUESTER, P.pack(requester, trust));
+        if (beneficiary != requester && beneficiary != address(0)) {
+            P.setWord(deal, P.DEAL_BENEFICIARY, uint160(beneficiary));
+        }
+        if (callback != address(0)) P.setWord(deal, P.DEAL_CALLBACK, uint160(callback));
+        if (sponsor != requester) P.setWord(deal, P.DEAL_SPONSOR, uint160(sponsor));
+        if (tag >= P.TAG_LOW_BOUND) P.setWord(deal, P.DEAL_TAG, tag);
         if (bytes(request.params).length != 0) deal.params = request.params;
 
         dealPrice = appPrice + datasetPrice + poolPrice;
@@ -240,41 +252,15 @@ abstract contract MatchCore is ModuleBase {
     }
 
     /// PoCo's "presigned or signed" (LibSignature.isPresignedOrSignedBy), cheapest proof first:
-    /// a 65- or 64-byte ECDSA signature recovering to `identity` is accepted without reading the
-    /// presignature or the identity's code (saves a cold SLOAD and a cold EXTCODESIZE, ~4,700
-    /// gas, per signed order). Every other case takes LibSignature's path, so the result is
-    /// the same, with one exception: an account with code whose own key signed (an EIP-7702
-    /// delegated EOA) is accepted here, where PoCo would only ask its code (ERC-1271).
+    /// an ECDSA signature recovering to `identity` is accepted without reading the presignature
+    /// or the identity's code (saves a cold SLOAD and a cold EXTCODESIZE, ~4,700 gas, per
+    /// signed order; see `LibSignature.recoversTo` for the one case PoCo would decide otherwise).
     function _isPresignedOrSignedBy(address identity, bytes32 hash, bytes calldata sign)
         internal
         view
         returns (bool)
     {
-        if (identity != address(0)) {
-            address recovered;
-            ECDSA.RecoverError recoverError = ECDSA.RecoverError.InvalidSignature;
-            if (sign.length == 65) {
-                bytes32 r;
-                bytes32 s;
-                uint8 v;
-                assembly ("memory-safe") {
-                    r := calldataload(sign.offset)
-                    s := calldataload(add(sign.offset, 0x20))
-                    v := byte(0, calldataload(add(sign.offset, 0x40)))
-                }
-                (recovered, recoverError,) = ECDSA.tryRecover(hash, v, r, s);
-            } else if (sign.length == 64) {
-                bytes32 r;
-                bytes32 vs;
-                assembly ("memory-safe") {
-                    r := calldataload(sign.offset)
-                    vs := calldataload(add(sign.offset, 0x20))
-                }
-                (recovered, recoverError,) = ECDSA.tryRecover(hash, r, vs);
-            }
-            if (recoverError == ECDSA.RecoverError.NoError && recovered == identity) return true;
-        }
-        return LibSignature.isPresignedOrSignedBy(identity, hash, sign);
+        return LibSignature.recoversTo(identity, hash, sign) || LibSignature.isPresignedOrSignedBy(identity, hash, sign);
     }
 
     function _u96(uint256 value) internal pure returns (uint96) {

@@ -7,10 +7,12 @@ import {IAssetRegistry} from "../interfaces/IAssetRegistry.sol";
 import {LibStorage} from "../libs/LibStorage.sol";
 import {LibSignature} from "../libs/LibSignature.sol";
 import {LibOrderHash} from "../libs/LibOrderHash.sol";
+import {LibPacked as P} from "../libs/LibPacked.sol";
 import {MatchCore} from "./MatchCore.sol";
 
-/// @title Order matching and the signature views (poco.md §1.4-1.8, §2).
-contract MatchModule is MatchCore {
+/// @title Order matching and the signature views (poco.md §1.4-1.8, §2). Compiled into the
+/// `Confide` router (no dispatch hop).
+abstract contract MatchModule is MatchCore {
     /// @notice Matches an app, dataset (all-zero order when none), workerpool and request order
     /// into a deal paid by the requester. Reverts with PoCo's `iExecV5-matchOrders-0xNN`.
     /// @return dealId keccak256(requestHash ‖ consumed[requestHash] before the match).
@@ -98,7 +100,7 @@ contract MatchModule is MatchCore {
             revert IConfide.IncompatibleDatasetOrder("Requester restriction not satisfied");
         }
         bytes32 datasetTag = datasetOrder.tag & DATASET_TAG_MASK;
-        if (deal.tag & datasetTag != datasetTag) {
+        if (P.tag(deal, P.word(deal, P.DEAL_CONFIG)) & datasetTag != datasetTag) {
             revert IConfide.IncompatibleDatasetOrder("Tag compatibility not satisfied");
         }
     }

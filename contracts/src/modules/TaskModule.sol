@@ -13,11 +13,12 @@ import {Constants} from "../libs/Constants.sol";
 /// @title Task lifecycle: initialize, contribute, reveal, reopen, finalize, contributeAndFinalize,
 /// claim; consensus, scores, rewards, seizures, kitty and callbacks (PoCo's `IexecPoco2`).
 /// @notice Behaviour, arithmetic and events are PoCo's (poco.md §3.3-3.11, §4.4-4.6). Storage is
-/// Confide's: a task stores its deal id and one packed word at initialize; deadlines derive
-/// from the deal; a task completed by `contributeAndFinalize` stores its single contributor in
-/// the task instead of a contribution record. Where PoCo reverts without a reason, this module
-/// reverts with the custom errors below.
-contract TaskModule is ModuleBase {
+/// Confide's (LibStorage, LibPacked): `initialize` stores the task's deal id, and its packed word
+/// only when the task is not the deal's first; deadlines derive from the deal; a task completed
+/// by `contributeAndFinalize` stores its single contributor in the task instead of a
+/// contribution record. Compiled into the `Confide` router (no dispatch hop). Where PoCo reverts
+/// without a reason, this module reverts with the custom errors below.
+abstract contract TaskModule is ModuleBase {
     /// `initialize`: the index is outside the deal's bag of tasks.
     error InvalidTaskIndex();
     /// The task is not in the status the operation requires.
@@ -53,6 +54,8 @@ contract TaskModule is ModuleBase {
     error ArrayLengthMismatch();
     /// Not enough gas was left to guarantee the callback its gas.
     error CallbackGasStarved();
+    /// `contribute`: the task has 2^32 − 1 contributors already.
+    error TooManyContributors();
 
     /// What the payments of one task need, read once from the deal.
     struct Terms {
@@ -63,7 +66,6 @@ contract TaskModule is ModuleBase {
         address workerpoolOwner;
         uint256 workerpoolPrice;
         address sponsor;
-        uint256 workerStake;
         uint256 schedulerRewardRatio;
     }
 
@@ -107,17 +109,19 @@ contract TaskModule is ModuleBase {
     }
 
     function _initialize(LibStorage.Layout storage s, bytes32 dealId, uint256 idx) private returns (bytes32 taskId) {
-        LibStorage.Deal storage deal = s.deals[dealId];
-        uint256 bot = P.word(deal, P.DEAL_BOT);
-        uint256 botFirst = uint128(bot);
-        // botFirst + botSize < 2^129: no overflow. Indexes are stored as uint96.
-        if (idx < botFirst || idx >= botFirst + (bot >> 128) || idx > type(uint96).max) revert InvalidTaskIndex();
+        // One word: the workerpool (for the event) and the bag of tasks.
+        uint256 pool = P.word(s.deals[dealId], P.DEAL_WORKERPOOL);
+        uint256 botFirst = P.botFirst(pool);
+        // botFirst + botSize < 2^48: no overflow, and idx fits the task's 48-bit field.
+        if (idx < botFirst || idx >= botFirst + P.botSize(pool)) revert InvalidTaskIndex();
         taskId = keccak256(abi.encodePacked(dealId, idx));
         LibStorage.Task storage task = s.tasks[taskId];
-        if (P.status(P.packed(task)) != P.UNSET) revert InvalidTaskStatus();
+        if (task.dealid != bytes32(0)) revert InvalidTaskStatus();
         task.dealid = dealId;
-        P.setPacked(task, P.ACTIVE | (idx << P.IDX_SHIFT));
-        emit TaskInitialize(taskId, P.addr(P.word(deal, P.DEAL_WORKERPOOL)));
+        // ACTIVE is stored as 0: nothing more to write for the first task of the deal.
+        uint256 offset = idx - botFirst;
+        if (offset != 0) P.setPacked(task, offset << P.IDX_SHIFT);
+        emit TaskInitialize(taskId, P.addr(pool));
     }
 
     // ------------------------------------------------------------------------------------------
@@ -141,8 +145,9 @@ contract TaskModule is ModuleBase {
         LibStorage.Layout storage s = LibStorage.store();
         LibStorage.Task storage task = s.tasks[taskId];
         uint256 tw = P.packed(task);
-        if (P.status(tw) != P.ACTIVE) revert InvalidTaskStatus();
-        LibStorage.Deal storage deal = s.deals[task.dealid];
+        bytes32 dealId = task.dealid;
+        if (dealId == 0 || P.taskStatus(tw) != P.ACTIVE) revert InvalidTaskStatus();
+        LibStorage.Deal storage deal = s.deals[dealId];
         uint256 config = P.word(deal, P.DEAL_CONFIG);
         uint256 timeref = P.timeref(P.category(config));
         if (P.startTime(config) + Constants.CONTRIBUTION_DEADLINE_RATIO * timeref <= block.timestamp) {
@@ -150,9 +155,10 @@ contract TaskModule is ModuleBase {
         }
         LibStorage.Contribution storage contribution = s.contributions[taskId][msg.sender];
         if (P.contributionWord(contribution) != 0) revert AlreadyContributed();
-        _checkTee(deal, enclaveChallenge);
-        uint256 poolWord = P.word(deal, P.DEAL_WORKERPOOL_OWNER);
-        _checkAuthorization(s, P.addr(poolWord), taskId, enclaveChallenge, authorizationSign);
+        _checkTee(config, enclaveChallenge);
+        _checkAuthorization(
+            s, P.addr(P.word(deal, P.DEAL_WORKERPOOL_OWNER)), taskId, enclaveChallenge, authorizationSign
+        );
         if (enclaveChallenge != address(0)) _checkEnclave(enclaveChallenge, resultHash, resultSeal, enclaveSign);
 
         // Score policy 1/3: weight w = max(score / 3, 3) - 1 ≥ 2; the contribution keeps ⌊log2 w⌋.
@@ -162,8 +168,11 @@ contract TaskModule is ModuleBase {
         );
         if (resultHash != 0) contribution.resultHash = resultHash;
         if (resultSeal != 0) contribution.resultSeal = resultSeal;
-        task.contributors.push(msg.sender);
-        LibEscrow.lock(msg.sender, P.high(P.word(deal, P.DEAL_APP_OWNER)));
+        uint256 count = P.contributorCount(tw);
+        if (count == P.MAX_CONTRIBUTORS) revert TooManyContributors();
+        task.contributors[count] = msg.sender;
+        tw += 1 << P.CONTRIBUTOR_COUNT_SHIFT;
+        LibEscrow.lock(msg.sender, P.high(P.word(deal, P.DEAL_APP)));
         emit TaskContribute(taskId, msg.sender, resultHash);
 
         // Consensus: group = product of its contributors' weights; total = 1 + Σ groups.
@@ -172,12 +181,14 @@ contract TaskModule is ModuleBase {
         s.groups[taskId][resultHash] = group;
         uint256 totalMinusOne = s.totalMinusOne[taskId] + (group - previous);
         s.totalMinusOne[taskId] = totalMinusOne;
-        uint256 trust = P.high(poolWord);
+        uint256 trust = P.high(P.word(deal, P.DEAL_REQUESTER));
         if (group * trust > (totalMinusOne + 1) * (trust - 1)) {
-            _reachConsensus(s, task, tw, taskId, resultHash, timeref);
+            tw = _reachConsensus(s, task, tw, taskId, resultHash, timeref);
         }
+        P.setPacked(task, tw);
     }
 
+    /// Moves the task to REVEALING; returns its new slot 1 word (written by the caller).
     function _reachConsensus(
         LibStorage.Layout storage s,
         LibStorage.Task storage task,
@@ -185,23 +196,21 @@ contract TaskModule is ModuleBase {
         bytes32 taskId,
         bytes32 consensus,
         uint256 timeref
-    ) private {
-        address[] storage contributors = task.contributors;
+    ) private returns (uint256) {
+        mapping(uint256 => address) storage contributors = task.contributors;
         mapping(address => LibStorage.Contribution) storage contributions = s.contributions[taskId];
         uint256 winners = 0;
-        uint256 n = contributors.length;
+        uint256 n = P.contributorCount(tw);
         for (uint256 i = 0; i < n; i++) {
             LibStorage.Contribution storage c = contributions[contributors[i]];
             if (c.resultHash == consensus && P.status(P.contributionWord(c)) == P.CONTRIBUTED) winners++;
         }
-        // The reveal counter is zero; winners ≤ contributors, far below 2^32.
-        P.setPacked(
-            task,
-            (tw & P.IDX_FIELD) | P.REVEALING | (_deadline(Constants.REVEAL_DEADLINE_RATIO * timeref) << P.REVEAL_DEADLINE_SHIFT)
-                | (winners << P.WINNER_COUNTER_SHIFT)
-        );
         task.consensusValue = consensus;
         emit TaskConsensus(taskId, consensus);
+        // The reveal counter is zero; winners ≤ contributors < 2^32.
+        return (tw & (P.IDX_FIELD | P.CONTRIBUTOR_COUNT_FIELD)) | P.taskStatusField(P.REVEALING)
+            | (_deadline(Constants.REVEAL_DEADLINE_RATIO * timeref) << P.REVEAL_DEADLINE_SHIFT)
+            | (winners << P.WINNER_COUNTER_SHIFT);
     }
 
     /// @notice Reveals the digest behind the caller's winning contribution.
@@ -209,7 +218,7 @@ contract TaskModule is ModuleBase {
         LibStorage.Layout storage s = LibStorage.store();
         LibStorage.Task storage task = s.tasks[taskId];
         uint256 tw = P.packed(task);
-        if (P.status(tw) != P.REVEALING) revert InvalidTaskStatus();
+        if (P.taskStatus(tw) != P.REVEALING) revert InvalidTaskStatus();
         if (P.revealDeadline(tw) <= block.timestamp) revert DeadlineReached();
         LibStorage.Contribution storage contribution = s.contributions[taskId][msg.sender];
         uint256 cw = P.contributionWord(contribution);
@@ -235,14 +244,14 @@ contract TaskModule is ModuleBase {
         uint256 tw = P.packed(task);
         LibStorage.Deal storage deal = s.deals[task.dealid];
         if (msg.sender != P.addr(P.word(deal, P.DEAL_WORKERPOOL_OWNER))) revert NotScheduler();
-        if (P.status(tw) != P.REVEALING) revert InvalidTaskStatus();
+        if (P.taskStatus(tw) != P.REVEALING) revert InvalidTaskStatus();
         if (_finalDeadline(deal) <= block.timestamp) revert DeadlineReached();
         if (P.revealDeadline(tw) > block.timestamp || P.revealCounter(tw) != 0) revert RevealsPending();
 
         bytes32 consensus = task.consensusValue;
-        address[] storage contributors = task.contributors;
+        mapping(uint256 => address) storage contributors = task.contributors;
         mapping(address => LibStorage.Contribution) storage contributions = s.contributions[taskId];
-        uint256 n = contributors.length;
+        uint256 n = P.contributorCount(tw);
         for (uint256 i = 0; i < n; i++) {
             LibStorage.Contribution storage c = contributions[contributors[i]];
             if (c.resultHash == consensus) {
@@ -251,8 +260,8 @@ contract TaskModule is ModuleBase {
         }
         s.totalMinusOne[taskId] -= s.groups[taskId][consensus];
         s.groups[taskId][consensus] = 0;
-        // ACTIVE, reveal deadline and counters zero, idx kept.
-        P.setPacked(task, (tw & P.IDX_FIELD) | P.ACTIVE);
+        // ACTIVE, reveal deadline and counters zero, idx and contributors kept.
+        P.setPacked(task, (tw & (P.IDX_FIELD | P.CONTRIBUTOR_COUNT_FIELD)) | P.taskStatusField(P.ACTIVE));
         task.consensusValue = 0;
         emit TaskReopen(taskId);
     }
@@ -270,7 +279,7 @@ contract TaskModule is ModuleBase {
         LibStorage.Deal storage deal = s.deals[task.dealid];
         uint256 poolWord = P.word(deal, P.DEAL_WORKERPOOL_OWNER);
         if (msg.sender != P.addr(poolWord)) revert NotScheduler();
-        if (P.status(tw) != P.REVEALING) revert InvalidTaskStatus();
+        if (P.taskStatus(tw) != P.REVEALING) revert InvalidTaskStatus();
         uint256 config = P.word(deal, P.DEAL_CONFIG);
         if (
             P.startTime(config) + Constants.FINAL_DEADLINE_RATIO * P.timeref(P.category(config)) <= block.timestamp
@@ -279,16 +288,16 @@ contract TaskModule is ModuleBase {
         if (reveals != P.winnerCounter(tw) && (reveals == 0 || P.revealDeadline(tw) > block.timestamp)) {
             revert RevealsPending();
         }
-        address callback = P.addr(P.word(deal, P.DEAL_CALLBACK));
+        address callback = P.callback(deal, config);
         _checkResultsCallback(callback, resultsCallback, task.resultDigest);
 
-        P.setPacked(task, P.withStatus(tw, P.COMPLETED));
-        if (results.length != 0) task.results = results;
-        if (resultsCallback.length != 0) task.resultsCallback = resultsCallback;
+        P.setPacked(task, P.withTaskStatus(tw, P.COMPLETED) | P.lengths(results.length, resultsCallback.length));
+        P.storeResults(task, address(0), address(0), results, 0);
+        if (resultsCallback.length != 0) P.storeResultsCallback(task, resultsCallback);
 
-        Terms memory terms = _terms(deal, config, poolWord);
+        Terms memory terms = _terms(deal, config, poolWord, P.word(deal, P.DEAL_REQUESTER));
         _successWork(s, taskId, terms);
-        _distributeRewards(s, task, taskId, terms);
+        _distributeRewards(s, task, P.contributorCount(tw), taskId, terms, P.high(P.word(deal, P.DEAL_APP)));
         emit TaskFinalize(taskId, results);
         _executeCallback(s, callback, taskId, resultsCallback);
     }
@@ -313,18 +322,20 @@ contract TaskModule is ModuleBase {
         LibStorage.Layout storage s = LibStorage.store();
         LibStorage.Task storage task = s.tasks[taskId];
         uint256 tw = P.packed(task);
-        if (P.status(tw) != P.ACTIVE) revert InvalidTaskStatus();
-        LibStorage.Deal storage deal = s.deals[task.dealid];
+        bytes32 dealId = task.dealid;
+        if (dealId == 0 || P.taskStatus(tw) != P.ACTIVE) revert InvalidTaskStatus();
+        LibStorage.Deal storage deal = s.deals[dealId];
         uint256 config = P.word(deal, P.DEAL_CONFIG);
         uint256 timeref = P.timeref(P.category(config));
         if (P.startTime(config) + Constants.CONTRIBUTION_DEADLINE_RATIO * timeref <= block.timestamp) {
             revert DeadlineReached();
         }
-        uint256 poolWord = P.word(deal, P.DEAL_WORKERPOOL_OWNER);
-        if (P.high(poolWord) != 1 || task.contributors.length != 0) revert FastPathUnavailable();
-        address callback = P.addr(P.word(deal, P.DEAL_CALLBACK));
+        uint256 requesterWord = P.word(deal, P.DEAL_REQUESTER);
+        if (P.high(requesterWord) != 1 || P.contributorCount(tw) != 0) revert FastPathUnavailable();
+        address callback = P.callback(deal, config);
         _checkResultsCallback(callback, resultsCallback, resultDigest);
-        _checkTee(deal, enclaveChallenge);
+        _checkTee(config, enclaveChallenge);
+        uint256 poolWord = P.word(deal, P.DEAL_WORKERPOOL_OWNER);
         _checkAuthorization(s, P.addr(poolWord), taskId, enclaveChallenge, authorizationSign);
         bytes32 resultHash = keccak256(abi.encodePacked(taskId, resultDigest));
         if (enclaveChallenge != address(0)) {
@@ -336,20 +347,20 @@ contract TaskModule is ModuleBase {
             );
         }
 
-        // COMPLETED, reveal deadline, revealCounter = winnerCounter = 1, idx kept, fast path.
+        // COMPLETED, reveal deadline, idx kept, fast path (counters implied: their bits hold the
+        // first 12 bytes of results; the worker is in slot 4), the lengths of the stored bytes.
         P.setPacked(
             task,
-            (tw & P.IDX_FIELD) | P.COMPLETED
+            (tw & P.IDX_FIELD) | P.taskStatusField(P.COMPLETED)
                 | (_deadline(Constants.REVEAL_DEADLINE_RATIO * timeref) << P.REVEAL_DEADLINE_SHIFT)
-                | (1 << P.REVEAL_COUNTER_SHIFT) | (1 << P.WINNER_COUNTER_SHIFT) | (1 << P.FAST_PATH_SHIFT)
+                | P.fastResultsField(results) | (1 << P.FAST_PATH_SHIFT)
+                | P.lengths(results.length, resultsCallback.length)
         );
         if (resultDigest != 0) task.resultDigest = resultDigest;
-        task.worker = msg.sender;
-        if (enclaveChallenge != address(0)) task.enclaveChallenge = enclaveChallenge;
-        if (results.length != 0) task.results = results;
-        if (resultsCallback.length != 0) task.resultsCallback = resultsCallback;
+        P.storeResults(task, msg.sender, enclaveChallenge, results, P.RESULTS_FIELD);
+        if (resultsCallback.length != 0) P.storeResultsCallback(task, resultsCallback);
 
-        Terms memory terms = _terms(deal, config, poolWord);
+        Terms memory terms = _terms(deal, config, poolWord, requesterWord);
         _successWork(s, taskId, terms);
         // distributeRewardsFast: the worker gets its share of the pool price, the scheduler the rest.
         uint256 workerReward = terms.workerpoolPrice * (100 - terms.schedulerRewardRatio) / 100;
@@ -376,27 +387,31 @@ contract TaskModule is ModuleBase {
     function _claim(LibStorage.Layout storage s, bytes32 taskId) private {
         LibStorage.Task storage task = s.tasks[taskId];
         uint256 tw = P.packed(task);
-        uint256 status = P.status(tw);
-        if (status != P.ACTIVE && status != P.REVEALING) revert InvalidTaskStatus();
-        LibStorage.Deal storage deal = s.deals[task.dealid];
+        bytes32 dealId = task.dealid;
+        uint256 status = P.taskStatus(tw);
+        if (dealId == 0 || (status != P.ACTIVE && status != P.REVEALING)) revert InvalidTaskStatus();
+        LibStorage.Deal storage deal = s.deals[dealId];
         uint256 config = P.word(deal, P.DEAL_CONFIG);
         if (
             P.startTime(config) + Constants.FINAL_DEADLINE_RATIO * P.timeref(P.category(config)) > block.timestamp
         ) revert DeadlineNotReached();
-        P.setPacked(task, P.withStatus(tw, P.FAILED));
+        P.setPacked(task, P.withTaskStatus(tw, P.FAILED));
 
         // failedWork
-        Terms memory terms = _terms(deal, config, P.word(deal, P.DEAL_WORKERPOOL_OWNER));
+        Terms memory terms =
+            _terms(deal, config, P.word(deal, P.DEAL_WORKERPOOL_OWNER), P.word(deal, P.DEAL_REQUESTER));
         uint256 poolStake = terms.workerpoolPrice * Constants.WORKERPOOL_STAKE_RATIO / 100;
         LibEscrow.unlock(terms.sponsor, terms.appPrice + terms.datasetPrice + terms.workerpoolPrice);
         LibEscrow.seize(terms.workerpoolOwner, poolStake, taskId);
-        LibEscrow.reward(Constants.KITTY_ADDRESS, poolStake, taskId);
-        LibEscrow.lock(Constants.KITTY_ADDRESS, poolStake);
+        LibEscrow.rewardLocked(Constants.KITTY_ADDRESS, poolStake, taskId);
 
-        address[] storage contributors = task.contributors;
-        uint256 n = contributors.length;
-        for (uint256 i = 0; i < n; i++) {
-            LibEscrow.unlock(contributors[i], terms.workerStake);
+        mapping(uint256 => address) storage contributors = task.contributors;
+        uint256 n = P.contributorCount(tw);
+        if (n != 0) {
+            uint256 workerStake = P.high(P.word(deal, P.DEAL_APP));
+            for (uint256 i = 0; i < n; i++) {
+                LibEscrow.unlock(contributors[i], workerStake);
+            }
         }
         emit TaskClaimed(taskId);
     }
@@ -405,9 +420,10 @@ contract TaskModule is ModuleBase {
     // Checks
     // ------------------------------------------------------------------------------------------
 
-    /// TEE rule: a deal whose tag has bit 0 needs an enclave challenge.
-    function _checkTee(LibStorage.Deal storage deal, address enclaveChallenge) private view {
-        if (enclaveChallenge == address(0) && P.word(deal, P.DEAL_TAG) & 1 != 0) revert EnclaveChallengeRequired();
+    /// TEE rule: a deal whose tag has bit 0 needs an enclave challenge (`config`: the deal's
+    /// slot 1, which holds the tag's low bits).
+    function _checkTee(uint256 config, address enclaveChallenge) private pure {
+        if (enclaveChallenge == address(0) && P.tagLow(config) & 1 != 0) revert EnclaveChallengeRequired();
     }
 
     /// The authorization is signed by the TEE broker when there is a challenge and a broker,
@@ -457,25 +473,26 @@ contract TaskModule is ModuleBase {
     // Payments
     // ------------------------------------------------------------------------------------------
 
-    /// Reads what the payments need (slots 0-3 and the sponsor; the dataset slot only when the
-    /// deal has a dataset). `config` and `poolWord` are slots 4 and 5, already loaded.
-    function _terms(LibStorage.Deal storage deal, uint256 config, uint256 poolWord)
+    /// Reads what the payments need: the app owner slot, the dataset owner slot when the deal
+    /// has a dataset, the sponsor slot when flagged. `config`, `poolWord` and `requesterWord`
+    /// are slots 1, 5 and 6, already loaded.
+    function _terms(LibStorage.Deal storage deal, uint256 config, uint256 poolWord, uint256 requesterWord)
         private
         view
         returns (Terms memory t)
     {
-        t.appPrice = P.high(P.word(deal, P.DEAL_APP));
         uint256 appOwnerWord = P.word(deal, P.DEAL_APP_OWNER);
         t.appOwner = P.addr(appOwnerWord);
-        t.workerStake = P.high(appOwnerWord);
-        t.datasetOwner = P.addr(config);
-        // A registered dataset always has an owner: no owner, no dataset slot to read.
-        if (t.datasetOwner != address(0)) t.datasetPrice = P.high(P.word(deal, P.DEAL_DATASET));
-        t.workerpoolPrice = P.high(P.word(deal, P.DEAL_WORKERPOOL));
+        t.appPrice = P.high(appOwnerWord);
+        if (P.addr(config) != address(0)) {
+            uint256 datasetOwnerWord = P.word(deal, P.DEAL_DATASET_OWNER);
+            t.datasetOwner = P.addr(datasetOwnerWord);
+            t.datasetPrice = P.high(datasetOwnerWord);
+        }
         t.workerpoolOwner = P.addr(poolWord);
+        t.workerpoolPrice = P.high(poolWord);
         t.schedulerRewardRatio = P.schedulerRewardRatio(config);
-        address sponsor = P.addr(P.word(deal, P.DEAL_SPONSOR));
-        t.sponsor = sponsor != address(0) ? sponsor : P.addr(P.word(deal, P.DEAL_REQUESTER));
+        t.sponsor = P.sponsor(deal, config, requesterWord);
     }
 
     /// successWork: the sponsor pays the task, the app and dataset owners are paid, the
@@ -499,18 +516,19 @@ contract TaskModule is ModuleBase {
     function _distributeRewards(
         LibStorage.Layout storage s,
         LibStorage.Task storage task,
+        uint256 n,
         bytes32 taskId,
-        Terms memory t
+        Terms memory t,
+        uint256 workerStake
     ) private {
-        address[] storage contributors = task.contributors;
+        mapping(uint256 => address) storage contributors = task.contributors;
         mapping(address => LibStorage.Contribution) storage contributions = s.contributions[taskId];
-        uint256 n = contributors.length;
         uint256 totalReward = t.workerpoolPrice;
         uint256 totalLogWeight = 0;
         for (uint256 i = 0; i < n; i++) {
             uint256 cw = P.contributionWord(contributions[contributors[i]]);
             if (P.status(cw) == P.PROVED) totalLogWeight += P.contributionWeight(cw);
-            else totalReward += t.workerStake;
+            else totalReward += workerStake;
         }
         uint256 workersReward = totalReward * (100 - t.schedulerRewardRatio) / 100;
         for (uint256 i = 0; i < n; i++) {
@@ -519,14 +537,14 @@ contract TaskModule is ModuleBase {
             if (P.status(cw) == P.PROVED) {
                 uint256 share = workersReward * P.contributionWeight(cw) / totalLogWeight;
                 totalReward -= share;
-                LibEscrow.unlock(worker, t.workerStake);
+                LibEscrow.unlock(worker, workerStake);
                 LibEscrow.reward(worker, share, taskId);
                 if (n > 1) {
                     s.workerScores[worker] += 1;
                     emit AccurateContribution(worker, taskId);
                 }
             } else {
-                LibEscrow.seize(worker, t.workerStake, taskId);
+                LibEscrow.seize(worker, workerStake, taskId);
                 s.workerScores[worker] = s.workerScores[worker] * 2 / 3;
                 emit FaultyContribution(worker, taskId);
             }

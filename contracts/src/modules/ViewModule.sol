@@ -35,7 +35,8 @@ interface IWorkerpoolInfoSource {
 
 /// @title Every view of the protocol (PoCo's `IexecPocoAccessors` and `IexecAccessorsABILegacy`).
 /// @notice Rebuilds PoCo's struct shapes from Confide's packed storage: optional deal slots get
-/// their defaults (beneficiary and sponsor = requester, no dataset = zero fields); task deadlines
+/// their defaults unless flagged (beneficiary and sponsor = requester, no callback, tag = its
+/// low bits; no dataset = zero fields); task deadlines
 /// and time reference derive from the deal and its category; a task completed by
 /// `contributeAndFinalize` shows its single contributor, with the consensus value, result hash
 /// and seal derived from (taskId, worker, resultDigest).
@@ -67,8 +68,9 @@ contract ViewModule is ModuleBase {
     /// @notice The callback data of a completed task (reverts `task-pending` otherwise).
     function resultFor(bytes32 id) external view returns (bytes memory) {
         LibStorage.Task storage task = LibStorage.store().tasks[id];
-        require(P.status(P.packed(task)) == P.COMPLETED, "task-pending");
-        return task.resultsCallback;
+        uint256 tw = P.packed(task);
+        require(P.taskStatus(tw) == P.COMPLETED, "task-pending");
+        return P.resultsCallback(task, tw);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -83,7 +85,7 @@ contract ViewModule is ModuleBase {
 
     /// @notice Number of categories.
     function countCategory() external view returns (uint256) {
-        return LibStorage.store().categories.length;
+        return LibStorage.store().categoryCount;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -314,60 +316,66 @@ contract ViewModule is ModuleBase {
     function _deal(bytes32 id) private view returns (Types.Deal memory d) {
         LibStorage.Deal storage deal = LibStorage.store().deals[id];
         uint256 app = P.word(deal, P.DEAL_APP);
-        uint256 dataset = P.word(deal, P.DEAL_DATASET);
-        uint256 workerpool = P.word(deal, P.DEAL_WORKERPOOL);
-        uint256 appOwner = P.word(deal, P.DEAL_APP_OWNER);
         uint256 config = P.word(deal, P.DEAL_CONFIG);
-        uint256 pool = P.word(deal, P.DEAL_WORKERPOOL_OWNER);
-        uint256 bot = P.word(deal, P.DEAL_BOT);
-        address requester = P.addr(P.word(deal, P.DEAL_REQUESTER));
-        address beneficiary = P.addr(P.word(deal, P.DEAL_BENEFICIARY));
-        address sponsor = P.addr(P.word(deal, P.DEAL_SPONSOR));
+        uint256 pool = P.word(deal, P.DEAL_WORKERPOOL);
+        uint256 poolOwner = P.word(deal, P.DEAL_WORKERPOOL_OWNER);
+        uint256 requesterWord = P.word(deal, P.DEAL_REQUESTER);
+        uint256 appOwner = P.word(deal, P.DEAL_APP_OWNER);
+        address requester = P.addr(requesterWord);
 
-        d.app = Types.Resource(P.addr(app), P.addr(appOwner), P.high(app));
-        if (dataset != 0) d.dataset = Types.Resource(P.addr(dataset), P.addr(config), P.high(dataset));
-        d.workerpool = Types.Resource(P.addr(workerpool), P.addr(pool), P.high(workerpool));
-        d.trust = P.high(pool);
+        d.app = Types.Resource(P.addr(app), P.addr(appOwner), P.high(appOwner));
+        if (P.addr(config) != address(0)) {
+            uint256 datasetOwner = P.word(deal, P.DEAL_DATASET_OWNER);
+            d.dataset = Types.Resource(P.addr(config), P.addr(datasetOwner), P.high(datasetOwner));
+        }
+        d.workerpool = Types.Resource(P.addr(pool), P.addr(poolOwner), P.high(poolOwner));
+        d.trust = P.high(requesterWord);
         d.category = P.category(config);
-        d.tag = bytes32(P.word(deal, P.DEAL_TAG));
+        d.tag = P.tag(deal, config);
         d.requester = requester;
-        d.beneficiary = beneficiary != address(0) ? beneficiary : requester;
-        d.callback = P.addr(P.word(deal, P.DEAL_CALLBACK));
+        d.beneficiary =
+            P.hasFlag(config, P.FLAG_BENEFICIARY) ? P.addr(P.word(deal, P.DEAL_BENEFICIARY)) : requester;
+        d.callback = P.callback(deal, config);
         d.params = deal.params;
         d.startTime = P.startTime(config);
-        d.botFirst = uint128(bot);
-        d.botSize = bot >> 128;
-        d.workerStake = P.high(appOwner);
+        d.botFirst = P.botFirst(pool);
+        d.botSize = P.botSize(pool);
+        d.workerStake = P.high(app);
         d.schedulerRewardRatio = P.schedulerRewardRatio(config);
-        d.sponsor = sponsor != address(0) ? sponsor : requester;
+        d.sponsor = P.sponsor(deal, config, requesterWord);
     }
 
     function _task(bytes32 id) private view returns (Types.Task memory t) {
         LibStorage.Layout storage s = LibStorage.store();
         LibStorage.Task storage task = s.tasks[id];
-        uint256 tw = P.packed(task);
-        if (tw == 0) return t; // UNSET
-        t.status = Types.TaskStatusEnum(P.status(tw));
         t.dealid = task.dealid;
-        t.idx = P.idx(tw);
-        uint256 config = P.word(s.deals[t.dealid], P.DEAL_CONFIG);
+        if (t.dealid == 0) return t; // UNSET
+        uint256 tw = P.packed(task);
+        t.status = Types.TaskStatusEnum(P.taskStatus(tw));
+        LibStorage.Deal storage deal = s.deals[t.dealid];
+        t.idx = P.botFirst(P.word(deal, P.DEAL_WORKERPOOL)) + P.idxOffset(tw);
+        uint256 config = P.word(deal, P.DEAL_CONFIG);
         uint256 start = P.startTime(config);
         t.timeref = P.timeref(P.category(config));
         t.contributionDeadline = start + Constants.CONTRIBUTION_DEADLINE_RATIO * t.timeref;
         t.revealDeadline = P.revealDeadline(tw);
         t.finalDeadline = start + Constants.FINAL_DEADLINE_RATIO * t.timeref;
-        t.revealCounter = P.revealCounter(tw);
-        t.winnerCounter = P.winnerCounter(tw);
+        t.revealCounter = P.fastPath(tw) ? 1 : P.revealCounter(tw);
+        t.winnerCounter = P.fastPath(tw) ? 1 : P.winnerCounter(tw);
         t.resultDigest = task.resultDigest;
-        t.results = task.results;
-        t.resultsCallback = task.resultsCallback;
+        t.results = P.results(task, tw);
+        t.resultsCallback = P.resultsCallback(task, tw);
         if (P.fastPath(tw)) {
             t.consensusValue = keccak256(abi.encodePacked(id, t.resultDigest));
             t.contributors = new address[](1);
-            t.contributors[0] = task.worker;
+            t.contributors[0] = P.addr(P.taskWord(task, P.TASK_WORKER));
         } else {
             t.consensusValue = task.consensusValue;
-            t.contributors = task.contributors;
+            uint256 n = P.contributorCount(tw);
+            t.contributors = new address[](n);
+            for (uint256 i = 0; i < n; i++) {
+                t.contributors[i] = task.contributors[i];
+            }
         }
     }
 
@@ -375,12 +383,12 @@ contract ViewModule is ModuleBase {
         LibStorage.Layout storage s = LibStorage.store();
         LibStorage.Task storage task = s.tasks[taskId];
         if (P.fastPath(P.packed(task))) {
-            if (worker != address(0) && worker == task.worker) {
+            if (worker != address(0) && worker == P.addr(P.taskWord(task, P.TASK_WORKER))) {
                 bytes32 digest = task.resultDigest;
                 c.status = Types.ContributionStatusEnum.PROVED;
                 c.resultHash = keccak256(abi.encodePacked(taskId, digest));
                 c.resultSeal = keccak256(abi.encodePacked(worker, taskId, digest));
-                c.enclaveChallenge = task.enclaveChallenge;
+                c.enclaveChallenge = P.addr(P.taskWord(task, P.TASK_CHALLENGE));
             }
             return c;
         }
@@ -394,8 +402,8 @@ contract ViewModule is ModuleBase {
     }
 
     function _category(uint256 id) private view returns (LibStorage.Category storage) {
-        LibStorage.Category[] storage categories = LibStorage.store().categories;
-        if (id >= categories.length) revert();
-        return categories[id];
+        LibStorage.Layout storage s = LibStorage.store();
+        if (id >= s.categoryCount) revert();
+        return s.categories[id];
     }
 }

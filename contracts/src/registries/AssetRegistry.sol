@@ -5,15 +5,16 @@ import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {ERC721Enumerable} from "@openzeppelin/contracts/token/ERC721/extensions/ERC721Enumerable.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
-import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {IAssetRegistry} from "../interfaces/IAssetRegistry.sol";
 
 /// @title What the three asset registries share (PoCo's `Registry` surface).
 /// @notice An ERC-721 Enumerable whose token ids are asset addresses. `createX` deploys an
-/// EIP-1167 clone of `master` with CREATE2, salt = keccak256(abi.encodePacked(initializer
-/// calldata, owner)) as PoCo, so one (owner, metadata) pair can be created once only (a second
-/// attempt reverts with `FailedDeployment()`); initializes it; mints its NFT to the owner (with
-/// `_mint`: no receiver callback). Not upgradable; there is no previous registry.
+/// EIP-1167 clone of `master` whose code ends with the asset's metadata (`AssetMetadata`: no
+/// storage, no initialization call) with CREATE2, salt = keccak256(abi.encodePacked(initializer
+/// calldata, owner)) as PoCo (the calldata of PoCo's `initialize(...)` with the same
+/// metadata), so one (owner, metadata) pair can be created once only (a second attempt reverts
+/// with `FailedDeployment()`); mints its NFT to the owner (with `_mint`: no receiver callback).
+/// Not upgradable; there is no previous registry.
 abstract contract AssetRegistry is ERC721Enumerable, Ownable, IAssetRegistry {
     /// EIP-1167 creation code around the implementation address (OpenZeppelin `Clones`).
     bytes20 private constant CLONE_PREFIX = hex"3d602d80600a3d3981f3363d3d373d3d3d363d73";
@@ -37,13 +38,13 @@ abstract contract AssetRegistry is ERC721Enumerable, Ownable, IAssetRegistry {
         return MASTER;
     }
 
-    /// @notice The creation code of every asset (EIP-1167 clone of `master`).
+    /// @notice The creation code of a plain EIP-1167 clone of `master`. An asset's creation code
+    /// differs: it also carries the asset's metadata, so its address is given by `predictX`.
     function proxyCode() public view returns (bytes memory) {
         return abi.encodePacked(CLONE_PREFIX, MASTER, CLONE_SUFFIX);
     }
 
-    /// @notice keccak256 of `proxyCode()`: an asset's address is
-    /// CREATE2(this registry, keccak256(abi.encodePacked(initializer calldata, owner)), proxyCodeHash).
+    /// @notice keccak256 of `proxyCode()`.
     function proxyCodeHash() external view returns (bytes32) {
         return keccak256(proxyCode());
     }
@@ -92,17 +93,23 @@ abstract contract AssetRegistry is ERC721Enumerable, Ownable, IAssetRegistry {
         return _baseTokenURI;
     }
 
-    /// Creates, initializes with `initializer` (the initializer's calldata) and mints to `owner`
-    /// the asset of (`initializer`, `owner`).
-    function _create(address owner, bytes memory initializer) internal returns (address asset) {
-        asset = Clones.cloneDeterministic(MASTER, _salt(initializer, owner));
-        Address.functionCall(asset, initializer);
+    /// Creates with `metadata` in its code and mints to `owner` the asset of (`initializer`,
+    /// `owner`) (`initializer`: the calldata of PoCo's initializer, for the salt).
+    function _create(address owner, bytes memory initializer, bytes memory metadata)
+        internal
+        returns (address asset)
+    {
+        asset = Clones.cloneDeterministicWithImmutableArgs(MASTER, metadata, _salt(initializer, owner));
         _mint(owner, uint256(uint160(asset)));
     }
 
-    /// The address `_create(owner, initializer)` creates.
-    function _predict(address owner, bytes memory initializer) internal view returns (address) {
-        return Clones.predictDeterministicAddress(MASTER, _salt(initializer, owner));
+    /// The address `_create(owner, initializer, metadata)` creates.
+    function _predict(address owner, bytes memory initializer, bytes memory metadata)
+        internal
+        view
+        returns (address)
+    {
+        return Clones.predictDeterministicAddressWithImmutableArgs(MASTER, metadata, _salt(initializer, owner));
     }
 
     function _salt(bytes memory initializer, address owner) private pure returns (bytes32) {

@@ -2,25 +2,24 @@
 pragma solidity ^0.8.28;
 
 import {RegistryEntry} from "./RegistryEntry.sol";
+import {AssetMetadata} from "./AssetMetadata.sol";
 
 /// @title A dataset (PoCo's `Dataset`): a clone created by the `DatasetRegistry`.
-/// @notice Metadata is written once, at creation, and never changes.
+/// @notice Metadata is written once, at creation, in the clone's code, and never changes:
+/// checksum (32 bytes), then name and multiaddr (`AssetMetadata` encoding).
 contract Dataset is RegistryEntry {
     /// @notice The dataset's name.
-    string public m_datasetName;
-    /// @notice Where the (encrypted) dataset is, e.g. the bytes of `/ipfs/<cid>`.
-    bytes public m_datasetMultiaddr;
-    /// @notice sha256 of the dataset file, checked by workers (zero: unchecked).
-    bytes32 public m_datasetChecksum;
+    function m_datasetName() external view returns (string memory) {
+        return string(AssetMetadata.field(_metadata(), 32, 0));
+    }
 
-    /// @notice Records the metadata; called once by the registry when it creates the clone.
-    /// Empty values leave their slot untouched (it reads back empty).
-    function initialize(string calldata datasetName, bytes calldata datasetMultiaddr, bytes32 datasetChecksum)
-        external
-        onlyRegistry
-    {
-        if (bytes(datasetName).length != 0) m_datasetName = datasetName;
-        if (datasetMultiaddr.length != 0) m_datasetMultiaddr = datasetMultiaddr;
-        if (datasetChecksum != bytes32(0)) m_datasetChecksum = datasetChecksum;
+    /// @notice Where the (encrypted) dataset is, e.g. the bytes of `/ipfs/<cid>`.
+    function m_datasetMultiaddr() external view returns (bytes memory) {
+        return AssetMetadata.field(_metadata(), 32, 1);
+    }
+
+    /// @notice sha256 of the dataset file, checked by workers (zero: unchecked).
+    function m_datasetChecksum() external view returns (bytes32) {
+        return AssetMetadata.word(_metadata(), 0);
     }
 }

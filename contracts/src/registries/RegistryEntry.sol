@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 
 /// @title What every registered asset shares (PoCo's `RegistryEntry` surface).
 /// @notice Assets are EIP-1167 clones of an implementation that their registry deploys in its
@@ -9,22 +10,21 @@ import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 /// knows its registry without a storage slot. The asset is NFT `uint256(uint160(asset))` of that
 /// registry and its owner is the NFT's owner: transferring the NFT transfers the asset.
 ///
-/// Initialization: only the registry may call an asset's `initialize`, and it does so exactly
-/// once per clone, in the transaction that creates the clone at its CREATE2 address (the address
-/// can be created only once). Every later call reverts, so no "initialized" flag is stored.
+/// Metadata: written once, at creation, at the end of the clone's code (see `AssetMetadata`);
+/// an asset has no storage of its own and no `initialize`.
 abstract contract RegistryEntry {
     address private immutable REGISTRY;
-
-    /// The caller is not the registry of this asset.
-    error NotRegistry(address caller);
+    address private immutable SELF;
 
     constructor() {
         REGISTRY = msg.sender;
+        SELF = address(this);
     }
 
-    modifier onlyRegistry() {
-        if (msg.sender != REGISTRY) revert NotRegistry(msg.sender);
-        _;
+    /// The metadata appended to this clone's code (empty on the implementation itself).
+    function _metadata() internal view returns (bytes memory) {
+        if (address(this) == SELF) return "";
+        return Clones.fetchCloneArgs(address(this));
     }
 
     /// @notice The registry that created this asset.

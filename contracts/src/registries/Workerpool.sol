@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {RegistryEntry} from "./RegistryEntry.sol";
+import {AssetMetadata} from "./AssetMetadata.sol";
 import {IWorkerpoolRegistry} from "../interfaces/IAssetRegistry.sol";
 
 /// @title Where a workerpool's policies live: its registry, next to its owner, so that the
@@ -15,13 +16,12 @@ interface IWorkerpoolPolicyRegistry is IWorkerpoolRegistry {
 }
 
 /// @title A workerpool (PoCo's `Workerpool`): a clone created by the `WorkerpoolRegistry`.
-/// @notice The description is written once, at creation. The two policies (worker stake ratio,
+/// @notice The description is written once, at creation, in the clone's code (`AssetMetadata`
+/// encoding: one variable field). The two policies (worker stake ratio,
 /// initially 30 %, and scheduler reward ratio, initially 1 %) are stored by the registry, which
 /// returns them with the owner in `workerpoolTerms`; this contract's getters and `changePolicy`
 /// read and write them there, so both views always agree.
 contract Workerpool is RegistryEntry {
-    /// @notice The workerpool's description.
-    string public m_workerpoolDescription;
 
     /// Emitted by `changePolicy` (PoCo's event).
     event PolicyUpdate(
@@ -31,9 +31,9 @@ contract Workerpool is RegistryEntry {
         uint256 newSchedulerRewardRatioPolicy
     );
 
-    /// @notice Records the description; called once by the registry when it creates the clone.
-    function initialize(string calldata workerpoolDescription) external onlyRegistry {
-        if (bytes(workerpoolDescription).length != 0) m_workerpoolDescription = workerpoolDescription;
+    /// @notice The workerpool's description.
+    function m_workerpoolDescription() external view returns (string memory) {
+        return string(AssetMetadata.field(_metadata(), 0, 0));
     }
 
     /// @notice Worker stake per contribution, in % of the workerpool price (snapshotted by deals).

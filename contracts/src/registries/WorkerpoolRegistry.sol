@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {AssetRegistry} from "./AssetRegistry.sol";
 import {Workerpool, IWorkerpoolPolicyRegistry} from "./Workerpool.sol";
 import {IAssetRegistry} from "../interfaces/IAssetRegistry.sol";
+import {AssetMetadata as M} from "./AssetMetadata.sol";
 
 /// @title The workerpool registry (PoCo's `WorkerpoolRegistry`, "iExec Workerpool Registry (V5)").
 /// @notice Besides the ERC-721 ownership, each workerpool has one "terms" slot here packing its
@@ -18,6 +19,8 @@ contract WorkerpoolRegistry is AssetRegistry, IWorkerpoolPolicyRegistry {
     uint256 private constant MAX_WORKER_STAKE_RATIO = type(uint88).max;
     uint256 private constant OWNER_BITS = 160;
     uint256 private constant SCHEDULER_RATIO_SHIFT = 248;
+    /// PoCo's workerpool initializer, whose calldata makes the salt.
+    bytes4 private constant INITIALIZE = bytes4(keccak256("initialize(string)"));
 
     mapping(address workerpool => uint256) private _terms;
 
@@ -39,7 +42,11 @@ contract WorkerpoolRegistry is AssetRegistry, IWorkerpoolPolicyRegistry {
         external
         returns (address)
     {
-        return _create(workerpoolOwner, abi.encodeCall(Workerpool.initialize, (workerpoolDescription)));
+        return _create(
+            workerpoolOwner,
+            abi.encodeWithSelector(INITIALIZE, workerpoolDescription),
+            abi.encodePacked(M.prefix(bytes(workerpoolDescription)), workerpoolDescription)
+        );
     }
 
     /// @notice The address `createWorkerpool` gives for these arguments.
@@ -48,7 +55,11 @@ contract WorkerpoolRegistry is AssetRegistry, IWorkerpoolPolicyRegistry {
         view
         returns (address)
     {
-        return _predict(workerpoolOwner, abi.encodeCall(Workerpool.initialize, (workerpoolDescription)));
+        return _predict(
+            workerpoolOwner,
+            abi.encodeWithSelector(INITIALIZE, workerpoolDescription),
+            abi.encodePacked(M.prefix(bytes(workerpoolDescription)), workerpoolDescription)
+        );
     }
 
     /// @notice Owner and policies of `workerpool` in one storage read; all zero when it is not

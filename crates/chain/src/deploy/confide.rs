@@ -14,19 +14,14 @@ use crate::evm::Evm;
 use alloy_primitives::{Address, Selector, U256};
 use alloy_sol_types::SolValue;
 
-/// The modules behind the router, in routing order.
-pub const CONFIDE_MODULES: [&str; 6] = [
-    "EscrowModule",
-    "OrderModule",
-    "MatchModule",
-    "TaskModule",
-    "ViewModule",
-    "AdminModule",
-];
+/// The modules behind the router, in routing order. The router (`Confide`) serves matching
+/// and the task lifecycle itself (`MatchModule` and `TaskModule` are compiled into it).
+pub const CONFIDE_MODULES: [&str; 4] = ["EscrowModule", "OrderModule", "ViewModule", "AdminModule"];
 
 /// Deploys and configures Confide: a fresh `RLC` (87 M RLC minted to `owner`), the modules,
 /// the `Confide` router with a route table built from each module's ABI (owned by `owner`),
 /// the three registries, `DataProtector`, then `configure` and the five default categories.
+/// [`Protocol::modules`] lists the router first, with the selectors it serves itself.
 pub fn deploy_confide(evm: &mut Evm, owner: Address) -> Result<Protocol, DeployError> {
     // Every artifact first: a missing one fails before any transaction.
     for name in CONFIDE_MODULES.iter().chain(&[
@@ -42,7 +37,13 @@ pub fn deploy_confide(evm: &mut Evm, owner: Address) -> Result<Protocol, DeployE
 
     let token = deploy_rlc(evm, owner, U256::from(RLC_SUPPLY))?;
 
-    let mut modules: Vec<Module> = Vec::new();
+    // The router's own functions come first: a module exporting one of them is refused.
+    let mut modules: Vec<Module> = vec![Module {
+        name: "Confide".to_owned(),
+        address: Address::ZERO,
+        selectors: artifacts::get("Confide")?.selectors()?,
+        shadowed: Vec::new(),
+    }];
     for name in CONFIDE_MODULES {
         let selectors = artifacts::get(name)?.selectors()?;
         check_unique(&modules, name, &selectors)?;
@@ -54,7 +55,8 @@ pub fn deploy_confide(evm: &mut Evm, owner: Address) -> Result<Protocol, DeployE
             shadowed: Vec::new(),
         });
     }
-    let address = deploy_router(evm, owner, &modules)?;
+    let address = deploy_router(evm, owner, &modules[1..])?;
+    modules[0].address = address;
 
     let app_registry = deploy_artifact(evm, owner, "AppRegistry", "", &[])?;
     let dataset_registry = deploy_artifact(evm, owner, "DatasetRegistry", "", &[])?;

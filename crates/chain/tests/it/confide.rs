@@ -2,9 +2,9 @@
 
 use crate::scenario;
 use crate::support::{addr, deploy_token};
-use alloy_primitives::U256;
+use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolCall;
-use confide_chain::artifacts::bindings::{IERC20, confide::Confide};
+use confide_chain::artifacts::bindings::{IConfide, IERC20, confide::Confide};
 use confide_chain::artifacts::{self, ArtifactError};
 use confide_chain::deploy::{CONFIDE_MODULES, DeployError, Module, deploy_confide, deploy_router};
 use confide_chain::{Evm, EvmConfig, EvmError, Revert};
@@ -49,6 +49,33 @@ fn confide_deploys_and_answers_views() {
     let mut evm = Evm::new(EvmConfig::with_chain_id(scenario::CHAIN_ID));
     let protocol = deploy_confide(&mut evm, addr(1)).unwrap();
     scenario::check_views(&mut evm, &protocol);
+
+    // Every IConfide function is served: by the router itself (matching and the task
+    // lifecycle, listed first) or by the one module the route table sends it to.
+    assert_eq!(protocol.modules[0].name, "Confide");
+    assert_eq!(protocol.modules[0].address, protocol.address);
+    for selector in IConfide::IConfideCalls::SELECTORS {
+        let name = IConfide::IConfideCalls::name_by_selector(*selector).unwrap_or("?");
+        let module = protocol
+            .module_of((*selector).into())
+            .unwrap_or_else(|| panic!("{name} is not served"));
+        let routed = evm
+            .view(
+                protocol.address,
+                &Confide::moduleOfCall {
+                    selector: (*selector).into(),
+                },
+            )
+            .unwrap();
+        let expected = if module.name == "Confide" {
+            Address::ZERO
+        } else {
+            module.address
+        };
+        assert_eq!(routed, expected, "{name}");
+    }
+    let matching = protocol.module_of(IConfide::matchOrdersCall::SELECTOR.into());
+    assert_eq!(matching.map(|m| m.name.as_str()), Some("Confide"));
 }
 
 #[test]

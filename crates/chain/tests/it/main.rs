@@ -9,4 +9,5 @@ mod evm;
 mod property;
 mod reference;
 mod scenario;
+mod storage;
 mod support;

@@ -24,24 +24,9 @@ fn behaviour(entries: &[GasEntry]) -> Vec<(String, bool, Vec<String>)> {
         .collect()
 }
 
-/// Events Confide emits and the reference does not, tolerated until the contracts change:
-/// `claim` moves the seized pool stake to the kitty with `reward` + `lock` (two SRLC
-/// `Transfer`s, protocol → kitty → protocol), where PoCo only emits `Reward` and `Lock`.
-const KNOWN_EXTRA: [&str; 2] = [
-    "Transfer(from=protocol, to=kitty, ",
-    "Transfer(from=kitty, to=protocol, ",
-];
-
 /// Asserts both implementations behaved alike, call by call.
 fn assert_same(confide: &[GasEntry], reference: &[GasEntry]) {
-    let (mut ours, theirs) = (behaviour(confide), behaviour(reference));
-    for (label, _, events) in &mut ours {
-        let before = events.len();
-        events.retain(|e| !KNOWN_EXTRA.iter().any(|known| e.starts_with(known)));
-        if events.len() != before {
-            println!("known difference: Confide's {label} emits kitty transfers PoCo does not");
-        }
-    }
+    let (ours, theirs) = (behaviour(confide), behaviour(reference));
     assert_eq!(ours.len(), theirs.len(), "number of calls");
     for (ours, theirs) in ours.iter().zip(&theirs) {
         assert_eq!(ours, theirs, "call {}", ours.0);

@@ -53,6 +53,22 @@ bind!(
     IOracleConsumer
 );
 
+bind!(
+    /// TEST ONLY: an ERC-1271 smart-contract wallet driven by one owner key.
+    test_erc1271_signer,
+    TestERC1271Signer
+);
+bind!(
+    /// TEST ONLY: an ERC-734 restriction group.
+    test_erc734_group,
+    TestERC734Group
+);
+bind!(
+    /// TEST ONLY: a `receiveApproval` callee recording its calls.
+    test_approval_receiver,
+    TestApprovalReceiver
+);
+
 pub use iconfide::{IConfide, Types};
 
 sol! {
@@ -64,6 +80,7 @@ sol! {
         function predictApp(address owner, string name, string appType, bytes multiaddr, bytes32 checksum, bytes mrenclave) external view returns (address);
         function isRegistered(address entry) external view returns (bool);
         function ownerOf(uint256 tokenId) external view returns (address);
+        function transferFrom(address from, address to, uint256 tokenId) external;
         function initialize(address previous) external;
         event Transfer(address indexed from, address indexed to, uint256 indexed tokenId);
     }
@@ -75,6 +92,7 @@ sol! {
         function predictDataset(address owner, string name, bytes multiaddr, bytes32 checksum) external view returns (address);
         function isRegistered(address entry) external view returns (bool);
         function ownerOf(uint256 tokenId) external view returns (address);
+        function transferFrom(address from, address to, uint256 tokenId) external;
         function initialize(address previous) external;
         event Transfer(address indexed from, address indexed to, uint256 indexed tokenId);
     }
@@ -86,6 +104,7 @@ sol! {
         function predictWorkerpool(address owner, string description) external view returns (address);
         function isRegistered(address entry) external view returns (bool);
         function ownerOf(uint256 tokenId) external view returns (address);
+        function transferFrom(address from, address to, uint256 tokenId) external;
         function initialize(address previous) external;
         event Transfer(address indexed from, address indexed to, uint256 indexed tokenId);
     }

@@ -9,7 +9,7 @@
 //! alike.
 
 use crate::artifacts::bindings::{IConfide::IConfideEvents, Types};
-use crate::evm::TxOutcome;
+use crate::evm::{Revert, TxOutcome};
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_sol_types::SolEventInterface;
 use std::collections::HashMap;
@@ -108,6 +108,41 @@ pub fn normalize(
             },
         )
         .collect()
+}
+
+/// Why a call reverted, rendered through `symbols`: `Error("reason")`, `Panic(0x11)`,
+/// `revert()` (no data), `halt: <why>`, or for a custom error `0x<selector>(<words>)` whose
+/// 32-byte argument words are rendered as the names of the addresses or words `symbols` knows
+/// (others in hex), so that the reverts of two deployments compare equal.
+pub fn normalize_revert(revert: &Revert, symbols: &Symbols) -> String {
+    match revert {
+        Revert::Error(reason) => format!("Error({reason:?})"),
+        Revert::Panic(code) => format!("Panic({code:#x})"),
+        Revert::Empty => "revert()".to_owned(),
+        Revert::Halt(why) => format!("halt: {why}"),
+        Revert::Malformed(data) => format!("malformed({data})"),
+        Revert::Custom { selector, data } => {
+            let words: Vec<String> = data
+                .chunks(32)
+                .map(|chunk| {
+                    let Ok(word) = B256::try_from(chunk) else {
+                        return Bytes::copy_from_slice(chunk).to_string();
+                    };
+                    if let Some(name) = symbols.word_name(word) {
+                        return name.to_owned();
+                    }
+                    if word[..12].iter().all(|b| *b == 0) {
+                        let address = Address::from_slice(&word[12..]);
+                        if let Some(name) = symbols.address_name(address) {
+                            return name.to_owned();
+                        }
+                    }
+                    word.to_string()
+                })
+                .collect();
+            format!("{selector}({})", words.join(", "))
+        }
+    }
 }
 
 /// A value of an event field, rendered.

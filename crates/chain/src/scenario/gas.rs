@@ -13,6 +13,9 @@ pub struct GasEntry {
     pub success: bool,
     /// The protocol's events it emitted, normalized (see [`super::events`]).
     pub events: Vec<NormalizedEvent>,
+    /// Why it reverted, normalized (see [`super::events::normalize_revert`]); `None` when it
+    /// succeeded.
+    pub revert: Option<String>,
 }
 
 /// Keeps `(label, gas)` — and the outcome's normalized events — of every transaction a

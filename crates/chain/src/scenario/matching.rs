@@ -3,9 +3,12 @@
 
 use super::tasks::unit;
 use super::{Assets, Call, OrderDraft, OrderOperation, Orders, ScenarioError, Session, Terms};
-use crate::artifacts::bindings::{IConfide, Types};
+use crate::artifacts::bindings::IConfide;
 use alloy_primitives::{Address, B256, Bytes, U256};
-use confide_protocol::{DatasetOrder, OrderKind, SignedOrder};
+use alloy_signer::SignerSync;
+use confide_protocol::order::OrderOperationKind;
+use confide_protocol::signature::sign_prehash;
+use confide_protocol::{DatasetOrder, OrderKind, PocoOrder, SignedOrder};
 
 impl Session<'_> {
     /// Signs a draft: the app order by the app developer, the dataset order by the data owner,
@@ -35,7 +38,16 @@ impl Session<'_> {
 
     /// The request's requester matches the orders (`matchOrders`); returns the deal id.
     pub fn match_orders(&mut self, orders: &Orders) -> Result<Call<B256>, ScenarioError> {
-        let from = orders.request.order.requester;
+        self.match_orders_from(orders, orders.request.order.requester)
+    }
+
+    /// `from` matches the orders (`matchOrders` is permissionless: the requester pays whoever
+    /// sends it; a requester that is a contract cannot send a transaction itself).
+    pub fn match_orders_from(
+        &mut self,
+        orders: &Orders,
+        from: Address,
+    ) -> Result<Call<B256>, ScenarioError> {
         self.name_orders(orders);
         let call = orders.match_call();
         self.send_naming("matchOrders", from, &call, |s, _, deal| s.name_deal(deal))
@@ -60,15 +72,36 @@ impl Session<'_> {
         })
     }
 
-    /// The owner of the order of `kind` presigns or closes it (`manage<Kind>Order`).
+    /// The owner of the order of `kind` presigns or closes it (`manage<Kind>Order`): the app
+    /// developer, the data owner, the scheduler or the request's requester.
     pub fn manage_order(
         &mut self,
         orders: &Orders,
         kind: OrderKind,
         operation: OrderOperation,
     ) -> Result<Call<()>, ScenarioError> {
+        let actors = self.actors();
+        let from = match kind {
+            OrderKind::App => actors.app_developer.address(),
+            OrderKind::Dataset => actors.data_owner.address(),
+            OrderKind::Workerpool => actors.scheduler.address(),
+            OrderKind::Request => orders.request.order.requester,
+        };
+        self.manage_order_from(orders, kind, operation, from, Bytes::new())
+    }
+
+    /// `from` sends `manage<Kind>Order` with the operation signature `sign` (empty when `from`
+    /// is the order's owner; else the owner's signature of the operation, see
+    /// [`Self::sign_operation`]: a relayed operation).
+    pub fn manage_order_from(
+        &mut self,
+        orders: &Orders,
+        kind: OrderKind,
+        operation: OrderOperation,
+        from: Address,
+        sign: Bytes,
+    ) -> Result<Call<()>, ScenarioError> {
         self.name_orders(orders);
-        let op = operation as u8;
         let label = format!(
             "manage{}Order ({})",
             kind_name(kind),
@@ -77,46 +110,32 @@ impl Session<'_> {
                 OrderOperation::Close => "close",
             }
         );
-        let actors = self.actors();
-        let call = match kind {
-            OrderKind::App => {
-                let from = actors.app_developer.address();
-                let call = IConfide::manageAppOrderCall(Types::AppOrderOperation {
-                    order: (&orders.app).into(),
-                    operation: op,
-                    sign: Bytes::new(),
-                });
-                unit(self.send_protocol(label, from, &call)?)
-            }
-            OrderKind::Dataset => {
-                let from = actors.data_owner.address();
-                let call = IConfide::manageDatasetOrderCall(Types::DatasetOrderOperation {
-                    order: (&orders.dataset).into(),
-                    operation: op,
-                    sign: Bytes::new(),
-                });
-                unit(self.send_protocol(label, from, &call)?)
-            }
-            OrderKind::Workerpool => {
-                let from = actors.scheduler.address();
-                let call = IConfide::manageWorkerpoolOrderCall(Types::WorkerpoolOrderOperation {
-                    order: (&orders.workerpool).into(),
-                    operation: op,
-                    sign: Bytes::new(),
-                });
-                unit(self.send_protocol(label, from, &call)?)
-            }
-            OrderKind::Request => {
-                let from = orders.request.order.requester;
-                let call = IConfide::manageRequestOrderCall(Types::RequestOrderOperation {
-                    order: (&orders.request).into(),
-                    operation: op,
-                    sign: Bytes::new(),
-                });
-                unit(self.send_protocol(label, from, &call)?)
-            }
+        let data = orders.manage_calldata(kind, operation, sign);
+        let to = self.protocol().address;
+        Ok(unit(self.send_calldata(label, from, to, data)?))
+    }
+
+    /// `signer`'s EIP-712 signature of the `<Kind>OrderOperation` (the order of `kind` and
+    /// `operation`), which lets anyone relay the operation.
+    pub fn sign_operation(
+        &self,
+        orders: &Orders,
+        kind: OrderKind,
+        operation: OrderOperation,
+        signer: &(impl SignerSync + ?Sized),
+    ) -> Result<Bytes, ScenarioError> {
+        let operation = match operation {
+            OrderOperation::Sign => OrderOperationKind::Sign,
+            OrderOperation::Close => OrderOperationKind::Close,
         };
-        Ok(call)
+        let domain = self.domain();
+        let hash = match kind {
+            OrderKind::App => orders.app.order.operation_hash(operation, domain),
+            OrderKind::Dataset => orders.dataset.order.operation_hash(operation, domain),
+            OrderKind::Workerpool => orders.workerpool.order.operation_hash(operation, domain),
+            OrderKind::Request => orders.request.order.operation_hash(operation, domain),
+        };
+        Ok(sign_prehash(signer, &hash)?)
     }
 
     /// How much of the order of `kind` was consumed (`viewConsumed`).
@@ -125,8 +144,9 @@ impl Session<'_> {
         self.view(&IConfide::viewConsumedCall { _id: hash })
     }
 
-    /// Names the orders' hashes `apporder:<n>`... (first sight wins).
-    fn name_orders(&mut self, orders: &Orders) {
+    /// Names the orders' hashes `apporder:<n>`... (first sight wins; done by every method
+    /// sending orders).
+    pub fn name_orders(&mut self, orders: &Orders) {
         let hashes = orders.hashes(self.domain());
         for (index, hash) in hashes.into_iter().enumerate() {
             if hash == B256::ZERO || self.symbols().word_name(hash).is_some() {
@@ -172,7 +192,7 @@ fn kind_index(kind: OrderKind) -> usize {
     }
 }
 
-fn kind_name(kind: OrderKind) -> &'static str {
+pub(crate) fn kind_name(kind: OrderKind) -> &'static str {
     match kind {
         OrderKind::App => "App",
         OrderKind::Dataset => "Dataset",

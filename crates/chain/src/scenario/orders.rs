@@ -1,8 +1,9 @@
 //! The four orders of a deal: assets, terms, drafts with defaults, signed orders.
 
 use super::RLC;
-use crate::artifacts::bindings::IConfide;
-use alloy_primitives::{Address, B256, U256, keccak256};
+use crate::artifacts::bindings::{IConfide, Types};
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy_sol_types::SolCall;
 use confide_protocol::tag::TagBit;
 use confide_protocol::{
     AppOrder, DatasetOrder, Domain, OrderKind, RequestOrder, SignedOrder, Tag, WorkerpoolOrder,
@@ -214,6 +215,48 @@ impl Orders {
             _2: (&self.workerpool).into(),
             _3: (&self.request).into(),
         }
+    }
+}
+
+impl Orders {
+    /// The calldata of `manage<Kind>Order` on the order of `kind` with `operation` and the
+    /// operation signature `sign` (empty for the owner's own call).
+    pub fn manage_calldata(
+        &self,
+        kind: OrderKind,
+        operation: OrderOperation,
+        sign: Bytes,
+    ) -> Bytes {
+        let operation = operation as u8;
+        let data = match kind {
+            OrderKind::App => IConfide::manageAppOrderCall(Types::AppOrderOperation {
+                order: (&self.app).into(),
+                operation,
+                sign,
+            })
+            .abi_encode(),
+            OrderKind::Dataset => IConfide::manageDatasetOrderCall(Types::DatasetOrderOperation {
+                order: (&self.dataset).into(),
+                operation,
+                sign,
+            })
+            .abi_encode(),
+            OrderKind::Workerpool => {
+                IConfide::manageWorkerpoolOrderCall(Types::WorkerpoolOrderOperation {
+                    order: (&self.workerpool).into(),
+                    operation,
+                    sign,
+                })
+                .abi_encode()
+            }
+            OrderKind::Request => IConfide::manageRequestOrderCall(Types::RequestOrderOperation {
+                order: (&self.request).into(),
+                operation,
+                sign,
+            })
+            .abi_encode(),
+        };
+        data.into()
     }
 }
 

@@ -6,7 +6,7 @@ use super::{Actors, Call, ScenarioError};
 use crate::artifacts::bindings::IConfide;
 use crate::deploy::Protocol;
 use crate::evm::{Evm, TxOutcome};
-use alloy_primitives::{Address, B256};
+use alloy_primitives::{Address, B256, Bytes};
 use alloy_sol_types::SolCall;
 use confide_protocol::Domain;
 
@@ -125,6 +125,21 @@ impl<'a> Session<'a> {
         Ok(self.record(label.into(), outcome, |outcome| outcome.decode::<C>().ok()))
     }
 
+    /// Sends calldata `data` from `from` to `to` and records it under `label`; the call's value
+    /// is the raw return data.
+    pub fn send_calldata(
+        &mut self,
+        label: impl Into<String>,
+        from: Address,
+        to: Address,
+        data: Bytes,
+    ) -> Result<Call<Bytes>, ScenarioError> {
+        let outcome = self.evm.transact(from, to, data)?;
+        Ok(self.record(label.into(), outcome, |outcome| {
+            outcome.success.then(|| outcome.output.clone())
+        }))
+    }
+
     /// Sends `call` to the protocol (see [`Self::send`]).
     pub fn send_protocol<C: SolCall>(
         &mut self,
@@ -164,6 +179,10 @@ impl<'a> Session<'a> {
             gas: outcome.gas_used,
             success: outcome.success,
             events: events::normalize(&outcome, self.protocol.address, &self.symbols),
+            revert: outcome
+                .revert
+                .as_ref()
+                .map(|revert| events::normalize_revert(revert, &self.symbols)),
         });
         Call {
             label,

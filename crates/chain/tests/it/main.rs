@@ -3,9 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 mod artifacts;
+mod compare;
 mod confide;
 mod differential;
 mod evm;
+mod matching;
 mod property;
 mod reference;
 mod scenario;

@@ -7,6 +7,7 @@ use alloy_sol_types::SolCall;
 use confide_chain::artifacts::bindings::{IConfide, IERC20, confide::Confide};
 use confide_chain::artifacts::{self, ArtifactError};
 use confide_chain::deploy::{CONFIDE_MODULES, DeployError, Module, deploy_confide, deploy_router};
+use confide_chain::scenario::{Actors, Session};
 use confide_chain::{Evm, EvmConfig, EvmError, Revert};
 
 const NEEDED: [&str; 6] = [
@@ -76,6 +77,75 @@ fn confide_deploys_and_answers_views() {
     }
     let matching = protocol.module_of(IConfide::matchOrdersCall::SELECTOR.into());
     assert_eq!(matching.map(|m| m.name.as_str()), Some("Confide"));
+}
+
+/// EIP-170: the largest runtime bytecode a real chain accepts.
+const MAX_RUNTIME_SIZE: usize = 24_576;
+
+#[test]
+fn every_contract_fits_the_runtime_size_limit_of_real_chains() {
+    let mut compiled = 0;
+    for artifact in artifacts::all() {
+        let code = match artifact.deployed_bytecode() {
+            Ok(code) => code,
+            Err(ArtifactError::NotDeployable(_)) => continue,
+            Err(err) => panic!("{err}"),
+        };
+        compiled += 1;
+        assert!(
+            code.len() < MAX_RUNTIME_SIZE,
+            "{}: {} bytes of runtime code, limit {MAX_RUNTIME_SIZE}",
+            artifact.name(),
+            code.len()
+        );
+    }
+    assert!(
+        compiled >= NEEDED.len() + CONFIDE_MODULES.len(),
+        "{compiled}"
+    );
+    if deployable("every_contract_fits_the_runtime_size_limit_of_real_chains").is_none() {
+        return;
+    }
+    // What is deployed (immutables filled in, asset clones included) is what counts.
+    let (mut evm, protocol) = scenario::confide();
+    let mut deployed: Vec<(String, Address)> = protocol
+        .modules
+        .iter()
+        .map(|m| (m.name.clone(), m.address))
+        .collect();
+    deployed.extend([
+        ("RLC".to_owned(), protocol.token),
+        ("AppRegistry".to_owned(), protocol.app_registry),
+        ("DatasetRegistry".to_owned(), protocol.dataset_registry),
+        (
+            "WorkerpoolRegistry".to_owned(),
+            protocol.workerpool_registry,
+        ),
+    ]);
+    deployed.extend(
+        protocol
+            .data_protector
+            .map(|a| ("DataProtector".to_owned(), a)),
+    );
+    let mut session = Session::new(&mut evm, &protocol, Actors::default()).unwrap();
+    deployed.extend([
+        ("App".to_owned(), session.create_app("app", true).unwrap()),
+        (
+            "Dataset".to_owned(),
+            session.create_dataset("dataset").unwrap(),
+        ),
+        (
+            "Workerpool".to_owned(),
+            session.create_workerpool("pool").unwrap(),
+        ),
+    ]);
+    for (name, address) in deployed {
+        let size = evm.code(address).len();
+        assert!(
+            size > 0 && size < MAX_RUNTIME_SIZE,
+            "{name} at {address}: {size} bytes"
+        );
+    }
 }
 
 #[test]

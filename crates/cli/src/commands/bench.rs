@@ -2,8 +2,9 @@
 //! PoCo, side by side.
 //!
 //! Each implementation is deployed once in an in-process EVM; every scenario runs on a fresh
-//! copy of that freshly deployed chain (`confide_chain::scenario`): a TEE task, a replicated
-//! task (trust 5: three honest workers contribute and reveal) and a bulk deal of 100 TEE tasks.
+//! copy of that freshly deployed chain (`confide_chain::scenario`): a TEE task, replicated
+//! tasks of trust 3 and 5 (two and three honest workers contribute and reveal) and a bulk deal
+//! of 100 TEE tasks.
 
 use crate::cli::BenchCommand;
 use crate::output::Output;
@@ -15,10 +16,30 @@ use serde_json::{Value, json};
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// Trust of the replicated scenario: the smallest that needs three fresh workers.
-const REPLICATED_TRUST: u64 = 5;
-/// Volume of the bulk deal.
-const BULK_TASKS: u64 = 100;
+/// The scenarios, in the order of the report.
+const SCENARIOS: [Scenario; 4] = [
+    Scenario::Tee,
+    Scenario::Replicated { trust: 3 },
+    Scenario::Replicated { trust: 5 },
+    Scenario::Bulk { tasks: 100 },
+];
+
+#[derive(Debug, Clone, Copy)]
+enum Scenario {
+    Tee,
+    Replicated { trust: u64 },
+    Bulk { tasks: u64 },
+}
+
+impl Scenario {
+    fn run(self, evm: &mut Evm, protocol: &Protocol) -> Result<GasReport, ScenarioError> {
+        match self {
+            Self::Tee => scenario::tee_task(evm, protocol),
+            Self::Replicated { trust } => scenario::replicated_task(evm, protocol, trust),
+            Self::Bulk { tasks } => scenario::bulk_deal(evm, protocol, tasks),
+        }
+    }
+}
 
 pub(crate) fn run(command: BenchCommand, out: &Output) -> anyhow::Result<()> {
     match command {
@@ -77,14 +98,13 @@ fn gas(reference: &Path, out: &Output) -> anyhow::Result<()> {
     })?;
 
     let mut rows = Vec::new();
-    for which in 0..3 {
-        let run = |deployed: &mut Deployed| match which {
-            0 => deployed.run(scenario::tee_task),
-            1 => deployed.run(|evm, p| scenario::replicated_task(evm, p, REPLICATED_TRUST)),
-            _ => deployed.run(|evm, p| scenario::bulk_deal(evm, p, BULK_TASKS)),
-        };
-        let confide = run(&mut ours).context("scenario on Confide")?;
-        let reference = run(&mut theirs).context("scenario on the reference PoCo")?;
+    for scenario in SCENARIOS {
+        let confide = ours
+            .run(|evm, p| scenario.run(evm, p))
+            .with_context(|| format!("{scenario:?} on Confide"))?;
+        let reference = theirs
+            .run(|evm, p| scenario.run(evm, p))
+            .with_context(|| format!("{scenario:?} on the reference PoCo"))?;
         rows.push((confide, reference));
     }
     out.result(&table(&rows), document(&rows));

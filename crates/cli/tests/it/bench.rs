@@ -36,10 +36,17 @@ fn bench_gas_prints_both_implementations() {
         .iter()
         .map(|s| s["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names.len(), 3, "{names:?}");
+    assert_eq!(names.len(), 4, "{names:?}");
     assert_eq!(names[0], "TEE task");
-    assert!(names[1].starts_with("replicated task"), "{names:?}");
-    assert!(names[2].starts_with("bulk deal"), "{names:?}");
+    assert!(
+        names[1].starts_with("replicated task (trust 3"),
+        "{names:?}"
+    );
+    assert!(
+        names[2].starts_with("replicated task (trust 5"),
+        "{names:?}"
+    );
+    assert!(names[3].starts_with("bulk deal"), "{names:?}");
     for scenario in scenarios {
         let calls = scenario["calls"].as_array().unwrap();
         assert!(!calls.is_empty());

@@ -1,6 +1,7 @@
 //! The library's flows and a tour of failures, reopens and claims on both implementations,
 //! compared call by call (success and normalized events), and the flows' gas reports.
 
+use crate::compare::assert_same_calls;
 use crate::scenario::{CHAIN_ID, confide, reference};
 use alloy_primitives::{Address, Bytes, U256};
 use confide_chain::deploy::{Protocol, deploy_confide};
@@ -8,30 +9,6 @@ use confide_chain::scenario::{self, Actors, Assets, GasEntry, RLC, Session, Term
 use confide_chain::{Evm, EvmConfig};
 use confide_protocol::OrderKind;
 use std::path::Path;
-
-/// `(label, success, events)` of every recorded call: what must be equal on both
-/// implementations.
-fn behaviour(entries: &[GasEntry]) -> Vec<(String, bool, Vec<String>)> {
-    entries
-        .iter()
-        .map(|e| {
-            (
-                e.label.clone(),
-                e.success,
-                e.events.iter().map(ToString::to_string).collect(),
-            )
-        })
-        .collect()
-}
-
-/// Asserts both implementations behaved alike, call by call.
-fn assert_same(confide: &[GasEntry], reference: &[GasEntry]) {
-    let (ours, theirs) = (behaviour(confide), behaviour(reference));
-    assert_eq!(ours.len(), theirs.len(), "number of calls");
-    for (ours, theirs) in ours.iter().zip(&theirs) {
-        assert_eq!(ours, theirs, "call {}", ours.0);
-    }
-}
 
 /// Runs `flow` in a session on each implementation; returns both recorders' entries.
 fn on_both(package: &Path, flow: impl Fn(&mut Session<'_>)) -> (Vec<GasEntry>, Vec<GasEntry>) {
@@ -52,17 +29,17 @@ fn the_flows_emit_the_reference_events() {
     let (ours, theirs) = on_both(&package, |s| {
         scenario::flows::tee_task_in(s).unwrap();
     });
-    assert_same(&ours, &theirs);
+    assert_same_calls(&ours, &theirs);
     for trust in [3, 5] {
         let (ours, theirs) = on_both(&package, |s| {
             scenario::flows::replicated_task_in(s, trust).unwrap();
         });
-        assert_same(&ours, &theirs);
+        assert_same_calls(&ours, &theirs);
     }
     let (ours, theirs) = on_both(&package, |s| {
         scenario::flows::bulk_deal_in(s, 12).unwrap();
     });
-    assert_same(&ours, &theirs);
+    assert_same_calls(&ours, &theirs);
 }
 
 /// Reopen after an unrevealed consensus, a dishonest worker, a sponsored deal, claims after
@@ -220,7 +197,7 @@ fn failures_reopen_and_claims_emit_the_reference_events() {
         .ok()
         .unwrap();
     });
-    assert_same(&ours, &theirs);
+    assert_same_calls(&ours, &theirs);
 }
 
 #[test]

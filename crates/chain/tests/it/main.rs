@@ -8,6 +8,7 @@ mod confide;
 mod differential;
 mod evm;
 mod matching;
+mod orders;
 mod property;
 mod reference;
 mod scenario;

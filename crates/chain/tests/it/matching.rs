@@ -73,14 +73,14 @@ fn tag(bits: &[TagBit]) -> B256 {
 }
 
 /// The 64-byte EIP-2098 form of a 65-byte signature.
-fn compact(sign: &Option<Bytes>) -> Option<Bytes> {
+pub(crate) fn compact(sign: &Option<Bytes>) -> Option<Bytes> {
     let sign = EcdsaSignature::from_bytes(sign.as_ref().unwrap()).unwrap();
     Some(Bytes::copy_from_slice(&sign.to_compact_bytes()))
 }
 
 /// The same signature with `s` replaced by `n - s` (and `v` flipped): valid for ECDSA, refused
 /// as malleable.
-fn high_s(sign: &Option<Bytes>) -> Option<Bytes> {
+pub(crate) fn high_s(sign: &Option<Bytes>) -> Option<Bytes> {
     let mut bytes = sign.as_ref().unwrap().to_vec();
     let s = U256::from_be_slice(&bytes[32..64]);
     bytes[32..64].copy_from_slice(&(SECP256K1_N - s).to_be_bytes::<32>());

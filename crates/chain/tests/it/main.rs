@@ -6,6 +6,7 @@ mod artifacts;
 mod compare;
 mod confide;
 mod differential;
+mod escrow;
 mod evm;
 mod matching;
 mod orders;

@@ -34,7 +34,8 @@ library LibEscrow {
 
     /// ERC-20 transfer between two accounts (their frozen amounts are untouched).
     function transfer(address from, address to, uint256 amount) internal {
-        require(from != address(0) && to != address(0), "ERC20: transfer to or from the zero address");
+        require(from != address(0), "ERC20: transfer from the zero address");
+        require(to != address(0), "ERC20: transfer to the zero address");
         LibStorage.Layout storage s = LibStorage.store();
         LibStorage.Account storage source = s.accounts[from];
         require(source.balance >= amount, INSUFFICIENT);

@@ -354,12 +354,22 @@ fn try_match(
     revert: Option<&str>,
     extra: &[Address],
 ) -> Vec<String> {
+    let requester = orders.request.order.requester;
+    try_match_from(s, name, orders, revert, extra, requester)
+}
+
+/// Like [`try_match`], sent by `from` (a requester that is a contract cannot send itself).
+fn try_match_from(
+    s: &mut Session<'_>,
+    name: &str,
+    orders: &Orders,
+    revert: Option<&str>,
+    extra: &[Address],
+    from: Address,
+) -> Vec<String> {
     let snapshot = s.evm().snapshot();
-    let call = s.match_orders(orders).unwrap();
-    let mut observed = vec![format!(
-        "{name}: {:?}",
-        call.revert().map(|_| reason(&call))
-    )];
+    let call: Call<B256> = s.match_orders_from(orders, from).unwrap();
+    let mut observed = vec![format!("{name}: {:?}", reason(&call))];
     match revert {
         Some(revert) => assert_reason(&call, &expected(revert)),
         None => {
@@ -688,7 +698,14 @@ fn erc1271_requesters_and_asset_owners_behave_as_poco() {
                         }
                     )
                 ));
-                observed.extend(try_match_from(s, name, &orders, revert, wallet, requester));
+                observed.extend(try_match_from(
+                    s,
+                    name,
+                    &orders,
+                    revert,
+                    &[wallet],
+                    requester,
+                ));
             }
             // Any signature format is handed to the wallet.
             set_mode(s, requester, wallet, 3);
@@ -699,7 +716,7 @@ fn erc1271_requesters_and_asset_owners_behave_as_poco() {
                 "wallet accepts anything",
                 &odd,
                 None,
-                wallet,
+                &[wallet],
                 requester,
             ));
             set_mode(s, requester, wallet, 1);
@@ -708,7 +725,7 @@ fn erc1271_requesters_and_asset_owners_behave_as_poco() {
                 "wallet rejects a 3-byte signature",
                 &odd,
                 Some("0x50"),
-                wallet,
+                &[wallet],
                 requester,
             ));
             // Presigned through `execute`: no signature needed, whatever the wallet answers.
@@ -732,7 +749,7 @@ fn erc1271_requesters_and_asset_owners_behave_as_poco() {
                 "request presigned by the wallet",
                 &presigned,
                 None,
-                wallet,
+                &[wallet],
                 requester,
             ));
 
@@ -787,31 +804,6 @@ fn erc1271_requesters_and_asset_owners_behave_as_poco() {
             observed
         },
     );
-}
-
-/// Like [`try_match`], sent by `from` (the requester is a contract).
-fn try_match_from(
-    s: &mut Session<'_>,
-    name: &str,
-    orders: &Orders,
-    revert: Option<&str>,
-    wallet: Address,
-    from: Address,
-) -> Vec<String> {
-    let snapshot = s.evm().snapshot();
-    let call: Call<B256> = s.match_orders_from(orders, from).unwrap();
-    let mut observed = vec![format!("{name}: {:?}", reason(&call))];
-    match revert {
-        Some(revert) => assert_reason(&call, &expected(revert)),
-        None => {
-            assert!(call.succeeded(), "{name}: {:?}", call.revert());
-            observed.push(deal_view(s, call.returned.unwrap()));
-        }
-    }
-    observed.extend(order_views(s, orders));
-    observed.extend(accounts(s, &[wallet]));
-    s.evm_mut().restore(&snapshot);
-    observed
 }
 
 /// `sponsorMatchOrders` by another account: `DealSponsored`, the sponsor's funds locked, then

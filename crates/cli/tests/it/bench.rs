@@ -7,7 +7,10 @@ use std::path::PathBuf;
 #[allow(clippy::print_stderr)]
 fn reference_package() -> Option<PathBuf> {
     let dir = std::env::var_os("CONFIDE_REFERENCE_POCO").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/reference-poco/package"),
+        || {
+            PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap())
+                .join("../../target/reference-poco/package")
+        },
         PathBuf::from,
     );
     if dir.join("package.json").is_file() {

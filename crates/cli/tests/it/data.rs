@@ -145,9 +145,9 @@ fn a_wrong_key_is_named() {
 
 #[test]
 fn reads_files_sealed_by_the_iexec_sdk() {
-    let vectors = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../crypto/tests/vectors/sealing"
+    let vectors = format!(
+        "{}/../crypto/tests/vectors/sealing",
+        std::env::var("CARGO_MANIFEST_DIR").unwrap()
     );
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(format!("{vectors}/manifest.json")).unwrap())

@@ -66,11 +66,11 @@ fn import_then_show_gives_the_keys_address() {
 
 #[test]
 fn reads_keystores_written_by_ethers() {
-    let vector = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../crypto/tests/vectors/keystores/ethers-n1024.json"
+    let vector = format!(
+        "{}/../crypto/tests/vectors/keystores/ethers-n1024.json",
+        std::env::var("CARGO_MANIFEST_DIR").unwrap()
     );
-    let output = confide(&["--json", "wallet", "show", "--keystore", vector]);
+    let output = confide(&["--json", "wallet", "show", "--keystore", &vector]);
     assert_code(&output, 0);
     assert!(json(&output)["address"].as_str().unwrap().starts_with("0x"));
 }

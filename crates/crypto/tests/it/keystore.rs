@@ -15,7 +15,7 @@ use confide_crypto::keystore::{
 use serde_json::{Value, json};
 
 fn vectors_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/keystores")
+    Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("tests/vectors/keystores")
 }
 
 #[derive(serde::Deserialize)]

@@ -13,7 +13,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
 fn vectors() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/results")
+    Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("tests/vectors/results")
 }
 
 fn read_vector(name: &str) -> Vec<u8> {

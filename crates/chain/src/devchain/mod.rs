@@ -363,6 +363,12 @@ impl DevChain {
         self.roots.compute(self.evm.db())
     }
 
+    /// The state root of the current state computed from scratch, without the incremental
+    /// caches of [`Self::compute_state_root`] (slower; to verify it).
+    pub fn state_root_from_scratch(&self) -> B256 {
+        StateRoots::full(self.evm.db())
+    }
+
     /// Size of the journal in bytes (0 in memory).
     pub fn journal_len(&self) -> u64 {
         self.journal.as_ref().map_or(0, Journal::len)

@@ -751,6 +751,70 @@ fn a_reopened_chain_is_identical() {
     ));
 }
 
+#[test]
+fn incremental_state_roots_match_a_full_computation() {
+    // Enough token holders for the token's storage trie to be hashed by buckets, growing and
+    // shrinking (transfers of a whole balance zero a slot), across several blocks.
+    let mut chain = chain();
+    assert_eq!(chain.compute_state_root(), chain.state_root_from_scratch());
+    let token = chain.protocol().token;
+    let keys: Vec<PrivateKeySigner> = (1..10).map(|i| signer(&chain, i)).collect();
+    let holder = |i: u64| Address::from_word(B256::from(U256::from(i + 1_000)));
+    chain.set_automine(false);
+    for round in 0..3u64 {
+        for i in 0..150u64 {
+            let key = &keys[(i % 9) as usize];
+            let call = IERC20::transferCall {
+                to: holder(round * 150 + i),
+                value: U256::from(1u64),
+            };
+            let tx = eip1559(
+                &chain,
+                key,
+                TxKind::Call(token),
+                U256::ZERO,
+                call.abi_encode().into(),
+            );
+            chain.send_raw_transaction(&sign(tx, key)).unwrap();
+        }
+        chain.mine().unwrap();
+        assert_eq!(
+            chain.latest_block().header.state_root,
+            chain.state_root_from_scratch()
+        );
+    }
+    // Holders are contracts-free EOAs without keys: emptying balances needs the token's owner
+    // to move them back; instead, zero some senders' whole RLC balances.
+    for (i, key) in keys.iter().enumerate().take(4) {
+        let balance = rlc_balance(&chain, key.address());
+        let call = IERC20::transferCall {
+            to: ANVIL[0],
+            value: balance,
+        };
+        let tx = eip1559(
+            &chain,
+            key,
+            TxKind::Call(token),
+            U256::ZERO,
+            call.abi_encode().into(),
+        );
+        chain.send_raw_transaction(&sign(tx, key)).unwrap();
+        if i % 2 == 1 {
+            chain.mine().unwrap();
+            assert_eq!(
+                chain.latest_block().header.state_root,
+                chain.state_root_from_scratch()
+            );
+        }
+    }
+    chain.set_automine(true);
+    transfer(&mut chain, 1, ANVIL[2], 1);
+    assert_eq!(
+        chain.latest_block().header.state_root,
+        chain.state_root_from_scratch()
+    );
+}
+
 fn file_len(dir: &Path) -> u64 {
     std::fs::metadata(dir.join(JOURNAL_FILE)).unwrap().len()
 }
@@ -860,4 +924,118 @@ fn a_sigkilled_chain_loses_no_mined_transaction() {
         }
     }
     assert_same(&mut chain, &mut memory);
+}
+
+#[test]
+fn a_wall_clock_chain_is_shareable_and_follows_time() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<DevChain>();
+    let started = confide_chain_now();
+    let mut chain = DevChain::new(DevChainConfig::default()).unwrap();
+    let genesis = chain.genesis().header.timestamp;
+    assert!(genesis >= started && genesis <= started + 5);
+    transfer(&mut chain, 1, ANVIL[2], 1);
+    transfer(&mut chain, 1, ANVIL[2], 1);
+    let (t1, t2) = (
+        chain
+            .block(BlockNumberOrTag::Number(1))
+            .unwrap()
+            .header
+            .timestamp,
+        chain.latest_block().header.timestamp,
+    );
+    assert!(genesis < t1 && t1 < t2, "strictly increasing");
+    chain.increase_time(1_000).unwrap();
+    chain.mine().unwrap();
+    assert!(chain.latest_block().header.timestamp >= started + 1_000);
+}
+
+fn confide_chain_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Throughput figures (`cargo test -p confide-chain --release --test it devchain_throughput
+/// -- --ignored --nocapture`): automined RLC transfers to distinct accounts with a synced
+/// journal, then the reopen (replay) time.
+#[test]
+#[ignore = "a measurement"]
+fn devchain_throughput() {
+    const N: u64 = 2_000;
+    let dir = tempfile::tempdir().unwrap();
+    let mut chain = DevChain::open(dir.path(), config()).unwrap();
+    let token = chain.protocol().token;
+    let keys: Vec<PrivateKeySigner> = (1..10).map(|i| signer(&chain, i)).collect();
+    let raws: Vec<Bytes> = (0..N)
+        .map(|i| {
+            let key = &keys[(i % 9) as usize];
+            let call = IERC20::transferCall {
+                to: Address::from_word(B256::from(U256::from(i + 1_000))),
+                value: U256::from(1u64),
+            };
+            let tx = TxEip1559 {
+                chain_id: 31_337,
+                nonce: i / 9,
+                gas_limit: 100_000,
+                max_fee_per_gas: 3 * u128::from(GWEI),
+                max_priority_fee_per_gas: u128::from(GWEI),
+                to: TxKind::Call(token),
+                value: U256::ZERO,
+                access_list: AccessList::default(),
+                input: call.abi_encode().into(),
+            };
+            sign(tx, key)
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    for raw in &raws {
+        chain.send_raw_transaction(raw).unwrap();
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "{N} automined token transfers (synced journal): {elapsed:?}, {:.0} tx/s, journal {} bytes",
+        N as f64 / elapsed.as_secs_f64(),
+        chain.journal_len()
+    );
+    let started = std::time::Instant::now();
+    let mut memory = DevChain::new(DevChainConfig {
+        sync: false,
+        ..config()
+    })
+    .unwrap();
+    println!("genesis alone: {:?}", started.elapsed());
+    drop(chain);
+    let started = std::time::Instant::now();
+    let reopened = DevChain::open(dir.path(), config()).unwrap();
+    println!("reopen (replay of {N} blocks): {:?}", started.elapsed());
+    assert_eq!(reopened.block_number(), N);
+    let started = std::time::Instant::now();
+    memory.set_automine(false);
+    for raw in &raws {
+        memory.send_raw_transaction(raw).unwrap();
+    }
+    memory.mine().unwrap();
+    println!(
+        "{N} transfers in one block (interval mode, in memory): {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        memory.compute_state_root(),
+        memory.state_root_from_scratch()
+    );
+    let mut unsynced = DevChain::new(config()).unwrap();
+    let started = std::time::Instant::now();
+    for raw in &raws {
+        unsynced.send_raw_transaction(raw).unwrap();
+    }
+    println!(
+        "{N} automined transfers in memory (no journal): {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        unsynced.latest_block().header.state_root,
+        unsynced.state_root_from_scratch()
+    );
 }

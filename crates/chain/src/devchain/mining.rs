@@ -20,7 +20,9 @@ impl DevChain {
     ///
     /// When automining, the transaction is mined in its own block before this returns; else it
     /// waits in the pool for [`Self::mine`]. Either way it is journaled (and synced) before
-    /// this returns. A refused transaction ([`TxError`]) changes nothing.
+    /// this returns. A refused transaction ([`TxError`]) changes nothing. If the journal
+    /// write fails ([`DevChainError::Journal`]), the block stays mined in memory but is not
+    /// persisted; a write that cannot be undone makes the journal refuse further appends.
     pub fn send_raw_transaction(&mut self, raw: &[u8]) -> Result<B256, DevChainError> {
         let tx = SignedTx::decode(raw)?;
         if self.store.contains_tx(&tx.hash) || self.pool.iter().any(|p| p.hash == tx.hash) {

@@ -880,19 +880,29 @@ fn sigkill_child() {
 fn a_sigkilled_chain_loses_no_mined_transaction() {
     const N: usize = 40;
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "devchain::sigkill_child",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_DIR, dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
+    /// Kills the child however the test ends.
+    struct Child(std::process::Child);
+    impl Drop for Child {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Child(
+        Command::new(std::env::current_exe().unwrap())
+            .args([
+                "devchain::sigkill_child",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD_DIR, dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
     let mut acknowledged = Vec::new();
     for line in BufReader::new(stdout).lines() {
         let Ok(line) = line else { break };
@@ -903,9 +913,8 @@ fn a_sigkilled_chain_loses_no_mined_transaction() {
             }
         }
     }
-    // SIGKILL while the child keeps sending.
-    child.kill().unwrap();
-    child.wait().unwrap();
+    // SIGKILL (`Child::kill` on Unix) while the child keeps sending.
+    drop(child);
     assert_eq!(acknowledged.len(), N, "the child stopped early");
 
     let mut chain = DevChain::open(dir.path(), config()).unwrap();

@@ -7,12 +7,15 @@
 //! - [`deploy`]: deployers of the protocol on that EVM, Confide's own ([`deploy_confide`]) and
 //!   the reference PoCo from its npm package ([`deploy_reference_poco`]), the test oracle,
 //!   both described by a [`Protocol`] handle;
+//! - [`devchain`]: the dev chain's core — raw signed transactions, blocks, receipts, logs,
+//!   a genesis with the protocol and anvil's dev accounts, persistence in a journal;
 //! - [`scenario`]: a harness driving either implementation through the `IConfide` bindings
 //!   (actors, orders, the task lifecycle, normalized events, gas reports).
 #![forbid(unsafe_code)]
 
 pub mod artifacts;
 pub mod deploy;
+pub mod devchain;
 pub mod evm;
 pub mod scenario;
 

@@ -18,10 +18,10 @@ pub use revert::Revert;
 
 use alloy_primitives::{Address, Bytes, Log, TxKind, U256};
 use alloy_sol_types::{SolCall, SolEvent};
-use revm::context::result::{ExecutionResult, HaltReason, Output};
+use revm::context::result::{EVMError, ExecutionResult, HaltReason, Output};
 use revm::context::{BlockEnv, CfgEnv, TxEnv};
 use revm::database::{CacheDB, EmptyDB};
-use revm::database_interface::{Database, DatabaseRef, WrapDatabaseRef};
+use revm::database_interface::{Database, DatabaseCommit, DatabaseRef, WrapDatabaseRef};
 use revm::handler::{MainnetContext, MainnetEvm};
 use revm::primitives::hardfork::SpecId;
 use revm::state::AccountInfo;
@@ -30,7 +30,18 @@ use std::convert::Infallible;
 use std::fmt;
 
 /// The state database: every account, code and storage slot in memory.
-type Db = CacheDB<EmptyDB>;
+pub(crate) type Db = CacheDB<EmptyDB>;
+
+/// What a committed transaction changed, for incremental state-root computation.
+#[derive(Debug, Default)]
+pub(crate) struct StateDiff {
+    /// Accounts whose info (nonce, balance, code) may have changed.
+    pub(crate) accounts: Vec<Address>,
+    /// Accounts whose storage was wiped (created or self-destructed) before `slots` apply.
+    pub(crate) cleared: Vec<Address>,
+    /// Changed storage slots: account, slot, new value.
+    pub(crate) slots: Vec<(Address, U256, U256)>,
+}
 
 /// Chain parameters of an [`Evm`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -425,6 +436,72 @@ impl Evm {
     pub fn view<C: SolCall>(&self, to: Address, call: &C) -> Result<C::Return, EvmError> {
         self.call(Address::ZERO, to, call.abi_encode())?
             .decode::<C>()
+    }
+
+    /// The state database (for the dev chain's state root and queries).
+    pub(crate) fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The environment of the next block.
+    pub(crate) fn block_env(&self) -> &BlockEnv {
+        &self.block
+    }
+
+    /// Sets the environment of the next block (the dev chain builds its own blocks).
+    pub(crate) fn set_block_env(&mut self, block: BlockEnv) {
+        self.block = block;
+    }
+
+    /// Records the hash of block `number` for the `BLOCKHASH` opcode.
+    pub(crate) fn set_block_hash(&mut self, number: u64, hash: alloy_primitives::B256) {
+        self.db.cache.block_hashes.insert(U256::from(number), hash);
+    }
+
+    /// Executes `env` in the current block environment and commits it, without starting a
+    /// new block. A rejected transaction changes nothing.
+    pub(crate) fn commit_env(
+        &mut self,
+        env: TxEnv,
+    ) -> Result<(TxOutcome, StateDiff), EVMError<Infallible>> {
+        let to = match env.kind {
+            TxKind::Call(to) => Some(to),
+            TxKind::Create => None,
+        };
+        let block_number = self.block_number();
+        let result = revm(&mut self.db, &self.cfg, &self.block).transact(env)?;
+        let mut diff = StateDiff::default();
+        for (address, account) in &result.state {
+            if !account.is_touched() {
+                continue;
+            }
+            diff.accounts.push(*address);
+            if account.is_selfdestructed() || account.is_created() {
+                diff.cleared.push(*address);
+            }
+            for (slot, value) in &account.storage {
+                if account.is_created() || value.is_changed() {
+                    diff.slots.push((*address, *slot, value.present_value()));
+                }
+            }
+        }
+        self.db.commit(result.state);
+        Ok((outcome(result.result, block_number, to), diff))
+    }
+
+    /// Executes `env` read-only in environment `block`.
+    pub(crate) fn simulate_env(
+        &self,
+        env: TxEnv,
+        block: &BlockEnv,
+    ) -> Result<TxOutcome, EVMError<Infallible>> {
+        let to = match env.kind {
+            TxKind::Call(to) => Some(to),
+            TxKind::Create => None,
+        };
+        let block_number = block.number.saturating_to();
+        let result = revm(WrapDatabaseRef(&self.db), &self.cfg, block).transact(env)?;
+        Ok(outcome(result.result, block_number, to))
     }
 
     /// A copy of the state and clock.

@@ -21,6 +21,8 @@
 //! - **Queries** ([`queries`]): state at the latest block (older states are not kept), blocks,
 //!   transactions, receipts, `eth_call`, gas estimation, log filters (a direct scan), fee history.
 //!
+//! - **JSON-RPC** (`rpc`, feature `server`): the server over a shared chain.
+//!
 //! [`DevChain`] is `Send + Sync`: a server holds it behind a lock.
 
 pub mod accounts;
@@ -29,6 +31,8 @@ mod genesis;
 pub mod journal;
 mod mining;
 pub mod queries;
+#[cfg(feature = "server")]
+pub mod rpc;
 mod state_root;
 pub mod tx;
 

@@ -14,6 +14,7 @@ mod matching;
 mod orders;
 mod property;
 mod reference;
+mod rpc;
 mod scenario;
 mod storage;
 mod support;

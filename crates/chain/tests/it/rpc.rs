@@ -275,6 +275,18 @@ fn transaction_receipt_logs_and_blocks() {
     assert_eq!(tx["transactionIndex"], "0x0");
     assert_eq!(quantity(&tx["gasPrice"]), 2 * GWEI);
     assert_eq!(tx["nonce"], "0x0");
+    for field in [
+        "r",
+        "s",
+        "yParity",
+        "chainId",
+        "input",
+        "gas",
+        "maxFeePerGas",
+        "accessList",
+    ] {
+        assert!(tx.get(field).is_some(), "no {field} in {tx}");
+    }
 
     let receipt = node.call("eth_getTransactionReceipt", json!([hash]));
     assert_eq!(receipt["status"], "0x1");

@@ -495,7 +495,10 @@ fn batches_and_error_codes() {
         "eth_call",
         json!([{"from": Address::repeat_byte(9), "to": node.token(), "data": Bytes::from(transfer)}]),
     );
-    assert!(error["code"] == 3 || error["code"] == -32000, "{error}");
+    assert_eq!(error["code"], 3, "{error}");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.starts_with("execution reverted"), "{error}");
+    assert!(error["data"].as_str().unwrap().len() > 2, "{error}");
 }
 
 #[test]

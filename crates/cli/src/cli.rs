@@ -55,8 +55,8 @@ pub(crate) enum BenchCommand {
         /// The extracted reference PoCo npm package (get it with scripts/reference-poco).
         #[arg(
             long,
-            env = "CONFIDE_REFERENCE_POCO",
-            default_value = "target/reference-poco/package"
+            env = confide_chain::deploy::REFERENCE_POCO_ENV,
+            default_value = confide_chain::deploy::REFERENCE_POCO_DIR
         )]
         reference: PathBuf,
     },

@@ -10,8 +10,9 @@ pub mod reference;
 
 pub use confide::{CONFIDE_MODULES, deploy_confide, deploy_router};
 pub use reference::{
-    DIAMOND_FACETS, REFERENCE_POCO_VERSION, ReferencePackage, TOKEN_FACETS, deploy_reference_poco,
-    deploy_reference_poco_with_token,
+    DIAMOND_FACETS, REFERENCE_POCO_DIR, REFERENCE_POCO_ENV, REFERENCE_POCO_VERSION,
+    ReferencePackage, TOKEN_FACETS, deploy_reference_poco, deploy_reference_poco_with_token,
+    reference_package_dir,
 };
 
 use crate::artifacts::{self, ArtifactError, bindings::IConfide};

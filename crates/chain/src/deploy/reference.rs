@@ -34,6 +34,19 @@ use std::path::{Path, PathBuf};
 /// The package version this deployer is written for.
 pub const REFERENCE_POCO_VERSION: &str = "6.1.0";
 
+/// The environment variable that names the extracted reference package.
+pub const REFERENCE_POCO_ENV: &str = "CONFIDE_REFERENCE_POCO";
+
+/// Where `scripts/reference-poco` extracts the package, relative to the repository root.
+pub const REFERENCE_POCO_DIR: &str = "target/reference-poco/package";
+
+/// The extracted reference package: `$CONFIDE_REFERENCE_POCO` when set, else
+/// [`REFERENCE_POCO_DIR`] under the repository root `root`.
+pub fn reference_package_dir(root: &Path) -> PathBuf {
+    std::env::var_os(REFERENCE_POCO_ENV)
+        .map_or_else(|| root.join(REFERENCE_POCO_DIR), PathBuf::from)
+}
+
 /// The PoCo facets of a token-mode deployment, in routing order.
 pub const TOKEN_FACETS: [&str; 11] = [
     "IexecAccessorsABILegacyFacet",

@@ -3,7 +3,7 @@
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_signer_local::PrivateKeySigner;
 use confide_chain::Evm;
-use confide_chain::deploy::{RLC_SUPPLY, deploy_rlc};
+use confide_chain::deploy::{RLC_SUPPLY, deploy_rlc, reference_package_dir};
 use std::path::PathBuf;
 
 /// A deterministic test key.
@@ -35,13 +35,8 @@ pub(crate) fn raw_contract(runtime: &[u8]) -> Bytes {
 /// The extracted reference PoCo package (`scripts/reference-poco`), or `None` with a message
 /// when absent — a failure under `CI=true`.
 pub(crate) fn reference_package(test: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os("CONFIDE_REFERENCE_POCO").map_or_else(
-        || {
-            PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap())
-                .join("../../target/reference-poco/package")
-        },
-        PathBuf::from,
-    );
+    let crate_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let dir = reference_package_dir(&crate_dir.join("../.."));
     if dir.join("package.json").is_file() {
         return Some(dir);
     }

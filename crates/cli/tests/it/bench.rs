@@ -1,18 +1,14 @@
 //! `confide bench gas`: the document's shape (figures are reported, not asserted).
 
 use crate::{assert_code, confide, json, path, stderr};
+use confide_chain::deploy::reference_package_dir;
 use std::path::PathBuf;
 
 /// The extracted reference PoCo package, or `None` with a message (a failure under CI=true).
 #[allow(clippy::print_stderr)]
 fn reference_package() -> Option<PathBuf> {
-    let dir = std::env::var_os("CONFIDE_REFERENCE_POCO").map_or_else(
-        || {
-            PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap())
-                .join("../../target/reference-poco/package")
-        },
-        PathBuf::from,
-    );
+    let crate_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let dir = reference_package_dir(&crate_dir.join("../.."));
     if dir.join("package.json").is_file() {
         return Some(dir);
     }

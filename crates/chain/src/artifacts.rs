@@ -10,6 +10,8 @@ pub mod bindings;
 use alloy_json_abi::JsonAbi;
 use alloy_primitives::{Bytes, Selector};
 use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// `(contract name, artifact JSON)` for every file of `contracts/artifacts`, sorted by name.
 static ALL: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/artifacts.rs"));
@@ -127,6 +129,25 @@ impl Artifact {
     pub fn selectors(&self) -> Result<Vec<Selector>, ArtifactError> {
         Ok(selectors(&self.abi()?))
     }
+}
+
+/// The signature (`InvalidTaskStatus()`, `ERC20InsufficientBalance(address,uint256,uint256)`)
+/// of the custom error with this selector, among the errors of every artifact.
+pub fn custom_error_signature(selector: Selector) -> Option<&'static str> {
+    static ERRORS: OnceLock<HashMap<Selector, String>> = OnceLock::new();
+    ERRORS
+        .get_or_init(|| {
+            all()
+                .filter_map(|artifact| artifact.abi().ok())
+                .flat_map(|abi| {
+                    abi.errors()
+                        .map(|e| (e.selector(), e.signature()))
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        })
+        .get(&selector)
+        .map(String::as_str)
 }
 
 /// The selectors of every function of `abi`, sorted and without repetition.

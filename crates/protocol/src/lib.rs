@@ -9,6 +9,7 @@
 //! - [`tag`]: feature bits and TEE frameworks;
 //! - [`ids`], [`result`], [`authorization`], [`sms`]: ids, result digests, authorizations,
 //!   enclave messages and SMS challenges;
+//! - [`matching`]: the checks of `matchOrders` and their revert codes, named;
 //! - [`params`]: deal parameters;
 //! - [`consensus`]: protocol constants, deadlines, stakes and consensus arithmetic.
 #![forbid(unsafe_code)]
@@ -17,6 +18,7 @@ pub mod authorization;
 pub mod consensus;
 pub mod eip712;
 pub mod ids;
+pub mod matching;
 pub mod order;
 pub mod params;
 pub mod result;

@@ -6,11 +6,10 @@
 //! first absent one.
 
 use super::{
-    Configuration, DeployError, Implementation, Module, Protocol, RLC_SUPPLY, configure,
-    deploy_artifact, deploy_rlc,
+    Configuration, DeployError, DeployTarget, Implementation, Module, Protocol, RLC_SUPPLY,
+    configure, deploy_artifact, deploy_rlc,
 };
 use crate::artifacts;
-use crate::evm::Evm;
 use alloy_primitives::{Address, Selector, U256};
 use alloy_sol_types::SolValue;
 
@@ -22,7 +21,13 @@ pub const CONFIDE_MODULES: [&str; 4] = ["EscrowModule", "OrderModule", "ViewModu
 /// the `Confide` router with a route table built from each module's ABI (owned by `owner`),
 /// the three registries, `DataProtector`, then `configure` and the five default categories.
 /// [`Protocol::modules`] lists the router first, with the selectors it serves itself.
-pub fn deploy_confide(evm: &mut Evm, owner: Address) -> Result<Protocol, DeployError> {
+///
+/// `target` is an in-process [`Evm`](crate::Evm) or a [`DeployPlan`](super::DeployPlan) to send
+/// to a node.
+pub fn deploy_confide(
+    target: &mut (impl DeployTarget + ?Sized),
+    owner: Address,
+) -> Result<Protocol, DeployError> {
     // Every artifact first: a missing one fails before any transaction.
     for name in CONFIDE_MODULES.iter().chain(&[
         "Confide",
@@ -35,7 +40,7 @@ pub fn deploy_confide(evm: &mut Evm, owner: Address) -> Result<Protocol, DeployE
         artifacts::get(name)?;
     }
 
-    let token = deploy_rlc(evm, owner, U256::from(RLC_SUPPLY))?;
+    let token = deploy_rlc(target, owner, U256::from(RLC_SUPPLY))?;
 
     // The router's own functions come first: a module exporting one of them is refused.
     let mut modules: Vec<Module> = vec![Module {
@@ -47,7 +52,7 @@ pub fn deploy_confide(evm: &mut Evm, owner: Address) -> Result<Protocol, DeployE
     for name in CONFIDE_MODULES {
         let selectors = artifacts::get(name)?.selectors()?;
         check_unique(&modules, name, &selectors)?;
-        let address = deploy_artifact(evm, owner, name, "", &[])?;
+        let address = deploy_artifact(target, owner, name, "", &[])?;
         modules.push(Module {
             name: name.to_owned(),
             address,
@@ -55,14 +60,14 @@ pub fn deploy_confide(evm: &mut Evm, owner: Address) -> Result<Protocol, DeployE
             shadowed: Vec::new(),
         });
     }
-    let address = deploy_router(evm, owner, &modules[1..])?;
+    let address = deploy_router(target, owner, &modules[1..])?;
     modules[0].address = address;
 
-    let app_registry = deploy_artifact(evm, owner, "AppRegistry", "", &[])?;
-    let dataset_registry = deploy_artifact(evm, owner, "DatasetRegistry", "", &[])?;
-    let workerpool_registry = deploy_artifact(evm, owner, "WorkerpoolRegistry", "", &[])?;
+    let app_registry = deploy_artifact(target, owner, "AppRegistry", "", &[])?;
+    let dataset_registry = deploy_artifact(target, owner, "DatasetRegistry", "", &[])?;
+    let workerpool_registry = deploy_artifact(target, owner, "WorkerpoolRegistry", "", &[])?;
     let data_protector = deploy_artifact(
-        evm,
+        target,
         owner,
         "DataProtector",
         "address",
@@ -75,7 +80,7 @@ pub fn deploy_confide(evm: &mut Evm, owner: Address) -> Result<Protocol, DeployE
         dataset_registry,
         workerpool_registry,
     };
-    configure(evm, owner, address, config)?;
+    configure(target, owner, address, config)?;
 
     Ok(Protocol {
         implementation: Implementation::Confide,
@@ -92,14 +97,14 @@ pub fn deploy_confide(evm: &mut Evm, owner: Address) -> Result<Protocol, DeployE
 
 /// Deploys the `Confide` router owned by `owner`, routing each module's selectors to it.
 pub fn deploy_router(
-    evm: &mut Evm,
+    target: &mut (impl DeployTarget + ?Sized),
     owner: Address,
     modules: &[Module],
 ) -> Result<Address, DeployError> {
     let addresses: Vec<Address> = modules.iter().map(|m| m.address).collect();
     let selectors: Vec<Vec<Selector>> = modules.iter().map(|m| m.selectors.clone()).collect();
     deploy_artifact(
-        evm,
+        target,
         owner,
         "Confide",
         "address,address[],bytes4[][]",

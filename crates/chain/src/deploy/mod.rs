@@ -6,7 +6,12 @@
 //! the same scenario runs on either through the `IConfide` bindings.
 
 pub mod confide;
+mod deployment;
+pub mod plan;
 pub mod reference;
+
+pub use deployment::Deployment;
+pub use plan::{DeployPlan, PlannedTx};
 
 pub use confide::{CONFIDE_MODULES, deploy_confide, deploy_router};
 pub use reference::{
@@ -127,6 +132,17 @@ pub enum DeployError {
         /// Parameter types of the ABI.
         found: String,
     },
+    /// A deployment file is not valid.
+    #[error("deployment file {}: {reason}", path.display())]
+    DeploymentFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A deployment plan was driven against its rules (another sender).
+    #[error("deployment plan: {0}")]
+    Plan(String),
     /// Two Confide modules export the same function (the router refuses it).
     #[error("selector {selector} is exported by both {first} and {second}")]
     DuplicateSelector {
@@ -179,9 +195,55 @@ pub(crate) fn init_code(
     Ok(code.into())
 }
 
+/// Where a deployment's transactions go: executed on an in-process [`Evm`], or recorded in a
+/// [`DeployPlan`] that a client sends to any node (addresses of creations are predictable from
+/// the deployer's nonce, so the plan knows them before anything is sent).
+pub trait DeployTarget {
+    /// Creates a contract from `init_code` sent by `from`; `step` names it in errors.
+    fn create(
+        &mut self,
+        step: &str,
+        from: Address,
+        init_code: Bytes,
+    ) -> Result<Address, DeployError>;
+    /// Sends `calldata` from `from` to `to`; a revert is an error.
+    fn transact(
+        &mut self,
+        step: &str,
+        from: Address,
+        to: Address,
+        calldata: Bytes,
+    ) -> Result<(), DeployError>;
+}
+
+impl DeployTarget for Evm {
+    fn create(
+        &mut self,
+        step_name: &str,
+        from: Address,
+        init_code: Bytes,
+    ) -> Result<Address, DeployError> {
+        step(step_name, self.deploy(from, init_code))
+    }
+
+    fn transact(
+        &mut self,
+        step_name: &str,
+        from: Address,
+        to: Address,
+        calldata: Bytes,
+    ) -> Result<(), DeployError> {
+        step(
+            step_name,
+            Evm::transact(self, from, to, calldata).and_then(|o| o.ok()),
+        )
+        .map(drop)
+    }
+}
+
 /// Deploys Confide artifact `name` with constructor arguments `args` of types `expected`.
 pub(crate) fn deploy_artifact(
-    evm: &mut Evm,
+    target: &mut (impl DeployTarget + ?Sized),
     from: Address,
     name: &str,
     expected: &str,
@@ -196,12 +258,16 @@ pub(crate) fn deploy_artifact(
         expected,
         encoded_args,
     )?;
-    step(format!("deploy {name}"), evm.deploy(from, code))
+    target.create(&format!("deploy {name}"), from, code)
 }
 
 /// Deploys Confide's `RLC` token with `supply` nRLC minted to `owner`.
-pub fn deploy_rlc(evm: &mut Evm, owner: Address, supply: U256) -> Result<Address, DeployError> {
-    deploy_artifact(evm, owner, "RLC", "uint256", &supply.abi_encode())
+pub fn deploy_rlc(
+    target: &mut (impl DeployTarget + ?Sized),
+    owner: Address,
+    supply: U256,
+) -> Result<Address, DeployError> {
+    deploy_artifact(target, owner, "RLC", "uint256", &supply.abi_encode())
 }
 
 /// The registries and token a protocol is configured with.
@@ -216,7 +282,7 @@ pub(crate) struct Configuration {
 /// `configure(token, "Staked RLC", "SRLC", 9, registries, 0)` then the default categories, as
 /// PoCo's deployment does.
 pub(crate) fn configure(
-    evm: &mut Evm,
+    target: &mut (impl DeployTarget + ?Sized),
     owner: Address,
     protocol: Address,
     config: Configuration,
@@ -232,21 +298,18 @@ pub(crate) fn configure(
         _6: config.workerpool_registry,
         _7: Address::ZERO,
     };
-    step(
-        "configure",
-        evm.transact(owner, protocol, call.abi_encode())
-            .and_then(|o| o.ok()),
-    )?;
+    target.transact("configure", owner, protocol, call.abi_encode().into())?;
     for category in DEFAULT_CATEGORIES {
         let call = IConfide::createCategoryCall {
             _0: category.name.to_owned(),
             _1: CATEGORY_DESCRIPTION.to_owned(),
             _2: U256::from(category.work_clock_time_ref),
         };
-        step(
-            format!("createCategory({})", category.name),
-            evm.transact(owner, protocol, call.abi_encode())
-                .and_then(|o| o.ok()),
+        target.transact(
+            &format!("createCategory({})", category.name),
+            owner,
+            protocol,
+            call.abi_encode().into(),
         )?;
     }
     Ok(())

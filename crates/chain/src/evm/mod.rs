@@ -14,7 +14,7 @@
 
 mod revert;
 
-pub use revert::Revert;
+pub use revert::{ProtocolRevert, Revert};
 
 use alloy_primitives::{Address, Bytes, Log, TxKind, U256};
 use alloy_sol_types::{SolCall, SolEvent};

@@ -2,6 +2,7 @@
 
 use alloy_primitives::{Bytes, Selector, U256};
 use alloy_sol_types::{Panic, PanicKind, Revert as ErrorString, SolError, SolInterface};
+use confide_protocol::matching::MatchCheck;
 use std::fmt;
 
 /// A failed call: what the revert data says, or why execution halted.
@@ -66,6 +67,32 @@ impl Revert {
         }
     }
 
+    /// The check of `matchOrders` this revert reports (`"iExecV5-matchOrders-0xNN"`).
+    pub fn match_check(&self) -> Option<MatchCheck> {
+        MatchCheck::from_reason(self.reason()?)
+    }
+
+    /// This revert in the protocol's terms: the `matchOrders` check, or the custom error named
+    /// from the contracts' ABIs.
+    pub fn explain(&self) -> ProtocolRevert {
+        if let Some(check) = self.match_check() {
+            return ProtocolRevert::MatchOrders(check);
+        }
+        match self {
+            Self::Error(reason) => ProtocolRevert::Reason(reason.clone()),
+            Self::Custom { selector, .. } => {
+                match crate::artifacts::custom_error_signature(*selector) {
+                    Some(signature) => ProtocolRevert::Custom {
+                        signature,
+                        revert: self.clone(),
+                    },
+                    None => ProtocolRevert::Other(self.clone()),
+                }
+            }
+            _ => ProtocolRevert::Other(self.clone()),
+        }
+    }
+
     /// Decodes a custom error as `E` (`None` if it is another error).
     pub fn custom<E: SolError>(&self) -> Option<E> {
         match self {
@@ -105,6 +132,45 @@ impl fmt::Display for Revert {
             Self::Empty => f.write_str("reverted without reason"),
             Self::Malformed(data) => write!(f, "reverted with undecodable data {data}"),
             Self::Halt(reason) => write!(f, "halted: {reason}"),
+        }
+    }
+}
+
+/// A revert in the protocol's terms ([`Revert::explain`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProtocolRevert {
+    /// A check of `matchOrders` failed (`"iExecV5-matchOrders-0xNN"`).
+    MatchOrders(MatchCheck),
+    /// Another reason string.
+    Reason(String),
+    /// A custom error of one of the protocol's contracts, named from their ABIs; decode its
+    /// arguments with [`Revert::custom`].
+    Custom {
+        /// The error's signature, such as `InvalidTaskStatus()`.
+        signature: &'static str,
+        /// The revert, selector and arguments.
+        revert: Revert,
+    },
+    /// Anything else: a panic, a bare revert, an unknown custom error, a halt.
+    Other(Revert),
+}
+
+impl fmt::Display for ProtocolRevert {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MatchOrders(check) => write!(
+                f,
+                "matchOrders check {:#04x} ({check:?}) failed: {} is required",
+                check.code(),
+                check.description()
+            ),
+            Self::Reason(reason) => write!(f, "reverted with reason {reason:?}"),
+            Self::Custom {
+                signature,
+                revert: Revert::Custom { data, .. },
+            } if !data.is_empty() => write!(f, "reverted with {signature} (arguments {data})"),
+            Self::Custom { signature, .. } => write!(f, "reverted with {signature}"),
+            Self::Other(revert) => revert.fmt(f),
         }
     }
 }

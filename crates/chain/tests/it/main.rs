@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 mod artifacts;
+mod client;
 mod compare;
 mod confide;
 mod devchain;

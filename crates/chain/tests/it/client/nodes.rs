@@ -1,0 +1,224 @@
+//! The nodes the client is tested against, and a deployed client on them.
+
+use alloy_provider::RootProvider;
+use confide_chain::client::{Client, ClientConfig, deploy::deploy};
+use confide_chain::devchain::rpc::{RpcConfig, RpcServer, SharedChain, serve};
+use confide_chain::devchain::{
+    DEFAULT_MNEMONIC, DevAccount, DevChain, DevChainConfig, derive_accounts,
+};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A running node; stops when dropped.
+pub(crate) struct Node {
+    pub(crate) url: String,
+    pub(crate) kind: NodeKind,
+}
+
+pub(crate) enum NodeKind {
+    Dev {
+        chain: SharedChain,
+        server: Option<RpcServer>,
+        addr: SocketAddr,
+    },
+    /// The process, killed on drop.
+    Anvil(#[allow(dead_code)] KillOnDrop),
+}
+
+pub(crate) struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Where `scripts/foundry` puts anvil and cast.
+pub(crate) fn foundry_bin(tool: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("CONFIDE_FOUNDRY_BIN").map_or_else(
+        || {
+            PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap())
+                .join("../../target/foundry/bin")
+        },
+        PathBuf::from,
+    );
+    let path = dir.join(tool);
+    if path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{} is missing under CI (run scripts/foundry)",
+        path.display()
+    );
+    println!(
+        "skipped: {tool} not found at {} (run scripts/foundry to install it from npm)",
+        path.display()
+    );
+    None
+}
+
+impl Node {
+    /// The dev chain (in memory) behind its JSON-RPC server on 127.0.0.1.
+    pub(crate) async fn dev_chain() -> Self {
+        let chain = DevChain::new(DevChainConfig {
+            sync: false,
+            ..DevChainConfig::default()
+        })
+        .unwrap();
+        let chain = Arc::new(Mutex::new(chain));
+        let server = serve(
+            chain.clone(),
+            RpcConfig {
+                addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+                ..RpcConfig::default()
+            },
+        )
+        .await
+        .unwrap();
+        let addr = server.local_addr();
+        Self {
+            url: format!("http://{addr}"),
+            kind: NodeKind::Dev {
+                chain,
+                server: Some(server),
+                addr,
+            },
+        }
+    }
+
+    /// anvil on 127.0.0.1 with a free port (same mnemonic and chain id as the dev chain), or
+    /// `None` with a message when it is not installed.
+    pub(crate) fn anvil() -> Option<Self> {
+        let anvil = foundry_bin("anvil")?;
+        let mut child = Command::new(anvil)
+            .args(["--port", "0", "--host", "127.0.0.1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let guard = KillOnDrop(child);
+        let addr = loop {
+            let line = lines
+                .next()
+                .expect("anvil exited before listening")
+                .unwrap();
+            if let Some(addr) = line.strip_prefix("Listening on ") {
+                break addr.trim().to_owned();
+            }
+        };
+        // anvil logs every request on stdout: keep draining it so it never blocks.
+        std::thread::spawn(move || lines.for_each(drop));
+        Some(Self {
+            url: format!("http://{addr}"),
+            kind: NodeKind::Anvil(guard),
+        })
+    }
+
+    /// The ten dev accounts (anvil's mnemonic: funded on both nodes).
+    pub(crate) fn accounts(&self) -> Vec<DevAccount> {
+        derive_accounts(DEFAULT_MNEMONIC, 10).unwrap()
+    }
+
+    /// A raw JSON-RPC call (for `evm_mine` and other node controls).
+    pub(crate) async fn rpc(&self, method: &str, params: Value) -> Value {
+        let url = self.url.clone();
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        tokio::task::spawn_blocking(move || post(&url, &body))
+            .await
+            .unwrap()
+    }
+
+    /// Mines `n` empty blocks.
+    pub(crate) async fn mine(&self, n: u64) {
+        for _ in 0..n {
+            let answer = self.rpc("evm_mine", json!([])).await;
+            assert!(answer.get("error").is_none(), "evm_mine: {answer}");
+        }
+    }
+
+    /// A fresh deployment of Confide by dev account 0, and a client signing for the ten dev
+    /// accounts.
+    pub(crate) async fn deployed_client(&self) -> Client<RootProvider> {
+        let provider = alloy_provider::ProviderBuilder::new()
+            .disable_recommended_fillers()
+            .connect_http(self.url.parse().unwrap());
+        let accounts = self.accounts();
+        let mut client = deploy(provider, accounts[0].signer().clone(), fast_config())
+            .await
+            .unwrap();
+        for account in &accounts[1..] {
+            client.add_signer(account.signer().clone());
+        }
+        client
+    }
+}
+
+/// Polls fast: nodes here are local.
+pub(crate) fn fast_config() -> ClientConfig {
+    ClientConfig {
+        poll_interval: Duration::from_millis(20),
+        ..ClientConfig::default()
+    }
+}
+
+/// A blocking HTTP/1.1 JSON POST (tests only need a few control calls).
+fn post(url: &str, body: &Value) -> Value {
+    use std::io::{Read, Write};
+    let addr = url.strip_prefix("http://").unwrap();
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let body = body.to_string();
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (_, body) = response.split_once("\r\n\r\n").unwrap();
+    // anvil may answer chunked; the JSON is the part between the first `{` and the last `}`.
+    let start = body.find('{').unwrap();
+    let end = body.rfind('}').unwrap();
+    serde_json::from_str(&body[start..=end]).unwrap()
+}
+
+impl NodeKind {
+    /// The dev chain's server is stopped; the chain stays (for reconnect tests).
+    pub(crate) async fn stop_dev_server(&mut self) {
+        if let NodeKind::Dev { server, .. } = self
+            && let Some(server) = server.take()
+        {
+            server.shutdown().await;
+        }
+    }
+
+    /// The dev chain's server is started again on the same address.
+    pub(crate) async fn restart_dev_server(&mut self) {
+        if let NodeKind::Dev {
+            chain,
+            server,
+            addr,
+        } = self
+        {
+            *server = Some(
+                serve(
+                    chain.clone(),
+                    RpcConfig {
+                        addr: *addr,
+                        ..RpcConfig::default()
+                    },
+                )
+                .await
+                .unwrap(),
+            );
+        }
+    }
+}

@@ -92,6 +92,22 @@ impl Client<RootProvider> {
     }
 }
 
+/// The deployment a Confide dev chain made at genesis (its `confide_deployment` method); other
+/// nodes answer "method not found": read their deployment file instead.
+pub async fn dev_chain_deployment<P: Provider>(
+    provider: &P,
+    retry: RetryPolicy,
+) -> Result<Deployment, ClientError> {
+    retry
+        .run("confide_deployment", || async {
+            provider
+                .raw_request::<_, Deployment>("confide_deployment".into(), ())
+                .await
+        })
+        .await
+        .map_err(ClientError::rpc("confide_deployment"))
+}
+
 impl<P: Provider> Client<P> {
     /// A client over `provider` for `deployment`; checks the node serves the deployment's chain.
     pub async fn new(

@@ -2,6 +2,7 @@
 //! and logs.
 
 use super::{CLIENT_VERSION, Shared};
+use crate::deploy::Deployment;
 use crate::devchain::blocks::{Block, LogEntry, Receipt, TransactionRecord};
 use crate::devchain::{CallRequest, DevChain, DevChainError, LogFilter};
 use crate::evm::{EvmError, Revert};
@@ -241,6 +242,13 @@ fn dispatch(shared: &Shared, method: &str, params: &Params) -> Result<Value, Rpc
         "eth_chainId" => Ok(quantity(chain()?.chain_id())),
         "net_version" => Ok(json!(chain()?.chain_id().to_string())),
         "net_listening" => Ok(json!(true)),
+        // Where the genesis deployed the protocol (what `confide chain deploy` writes to a file).
+        "confide_deployment" => {
+            let chain = chain()?;
+            let deployment = Deployment::new(chain.protocol(), chain.chain_id(), Some(0));
+            serde_json::to_value(deployment)
+                .map_err(|e| RpcError::new(INTERNAL_ERROR, e.to_string()))
+        }
         "eth_accounts" => Ok(json!(
             chain()?
                 .accounts()

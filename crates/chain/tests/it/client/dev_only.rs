@@ -1,14 +1,43 @@
 //! What only the dev chain's server can show here: the node goes away and comes back on the
 //! same address; sends and event watchers carry on.
 
-use super::nodes::Node;
+use super::nodes::{Node, NodeKind, fast_config};
 use alloy_primitives::U256;
 use alloy_rpc_types_eth::Filter;
 use alloy_sol_types::SolEvent;
 use confide_chain::artifacts::bindings::IERC20;
-use confide_chain::client::WatchUpdate;
+use confide_chain::client::{Client, RetryPolicy, WatchUpdate, dev_chain_deployment};
+use confide_chain::deploy::Deployment;
 use confide_chain::scenario::RLC;
 use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_genesis_deployment_is_served_and_usable() {
+    let node = Node::dev_chain().await;
+    let provider = alloy_provider::ProviderBuilder::new()
+        .disable_recommended_fillers()
+        .connect_http(node.url.parse().unwrap());
+    let deployment = dev_chain_deployment(&provider, RetryPolicy::default())
+        .await
+        .unwrap();
+    let NodeKind::Dev { chain, .. } = &node.kind else {
+        unreachable!()
+    };
+    let protocol = chain.lock().unwrap().protocol().clone();
+    assert_eq!(deployment, Deployment::new(&protocol, 31_337, Some(0)));
+
+    // The genesis funded the dev accounts with its RLC: a client of it works at once.
+    let mut client = Client::new(provider, deployment, fast_config())
+        .await
+        .unwrap();
+    let account = node.accounts()[1].signer().clone();
+    let from = client.add_signer(account);
+    client.deposit(from, U256::from(5 * RLC)).await.unwrap();
+    assert_eq!(
+        client.account(from).await.unwrap().stake,
+        U256::from(5 * RLC)
+    );
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sends_and_watchers_survive_a_node_restart() {

@@ -178,10 +178,13 @@ impl DevNode {
         self.child.wait().unwrap();
     }
 
-    /// SIGTERM; returns the exit code.
-    fn terminate(mut self) -> Option<i32> {
+    /// Sends `signal` (`TERM`, `INT`) and waits for a clean exit; returns the exit code.
+    fn stop(mut self, signal: &str) -> Option<i32> {
         let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .unwrap();
         assert!(sent.success());
         let status = self.child.wait().unwrap();
         assert!(
@@ -428,7 +431,7 @@ fn cast_reads_and_sends_through_confide_chain_dev() {
     assert_eq!(cast(&["block-number"]), "4");
 
     // SIGTERM stops it cleanly; the state is back after a restart.
-    assert_eq!(node.terminate(), Some(0));
+    assert_eq!(node.stop("TERM"), Some(0));
     let node = DevNode::start(
         true,
         &["--data-dir", path(&data)],
@@ -698,6 +701,6 @@ fn ephemeral_chain_with_interval_mining() {
         })
         .expect("the transaction is never mined");
     assert_eq!(receipt["status"], "0x1");
-    assert_eq!(node.terminate(), Some(0));
+    assert_eq!(node.stop("INT"), Some(0));
     assert!(!dir.path().join("chain").exists());
 }

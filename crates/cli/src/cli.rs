@@ -3,6 +3,7 @@
 use alloy_primitives::{Address, U256};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use confide_protocol::OrderKind;
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 /// Confide: protect data, grant priced access to it, and run confidential apps on it.
@@ -45,6 +46,48 @@ pub(crate) enum Command {
     /// Measurements of the protocol contracts.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// A local chain with the protocol deployed, for development.
+    #[command(subcommand)]
+    Chain(ChainCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ChainCommand {
+    /// Run a local dev chain (like anvil) with Confide's protocol deployed and funded dev
+    /// accounts, serving Ethereum JSON-RPC until SIGINT/SIGTERM. Its state is persisted and
+    /// reloaded at the next start.
+    Dev(ChainDevArgs),
+}
+
+/// `confide chain dev`.
+#[derive(Debug, Args)]
+pub(crate) struct ChainDevArgs {
+    /// Address to listen on (the dev keys are public: keep it on loopback).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub(crate) host: IpAddr,
+    /// Port to listen on; 0 picks a free one (printed).
+    #[arg(short, long, default_value_t = 8545)]
+    pub(crate) port: u16,
+    /// Where the chain is persisted and reloaded from [default: $CONFIDE_HOME/devchain, else
+    /// ~/.confide/devchain].
+    #[arg(long, conflicts_with = "ephemeral")]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// Keep the chain in memory only: nothing is read or written, the state is lost at exit.
+    #[arg(long)]
+    pub(crate) ephemeral: bool,
+    /// Mine a block every SECS seconds with the pending transactions [default: a block per
+    /// transaction, at once].
+    #[arg(short, long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) block_time: Option<u64>,
+    /// Chain id (part of the genesis: a data directory keeps the one it was created with).
+    #[arg(long, default_value_t = 31_337)]
+    pub(crate) chain_id: u64,
+    /// Number of funded dev accounts (part of the genesis).
+    #[arg(short, long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub(crate) accounts: u32,
+    /// BIP-39 mnemonic the dev accounts derive from (part of the genesis; anvil's by default).
+    #[arg(short, long, default_value = confide_chain::devchain::DEFAULT_MNEMONIC)]
+    pub(crate) mnemonic: String,
 }
 
 #[derive(Debug, Subcommand)]

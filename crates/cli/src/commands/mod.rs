@@ -1,6 +1,7 @@
 //! One module per command group.
 
 mod bench;
+mod chain;
 mod data;
 mod demo;
 mod order;
@@ -19,5 +20,6 @@ pub(crate) fn run(command: Command, out: &Output) -> anyhow::Result<()> {
         Command::Result(command) => result::run(command, out),
         Command::Demo(args) => demo::run(args, out),
         Command::Bench(command) => bench::run(command, out),
+        Command::Chain(command) => chain::run(command, out),
     }
 }

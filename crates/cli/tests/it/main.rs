@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bench;
+mod chain;
 mod data;
 mod order;
 mod result;

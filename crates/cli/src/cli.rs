@@ -57,6 +57,39 @@ pub(crate) enum ChainCommand {
     /// accounts, serving Ethereum JSON-RPC until SIGINT/SIGTERM. Its state is persisted and
     /// reloaded at the next start.
     Dev(ChainDevArgs),
+    /// Deploy and configure the protocol on any EVM node (anvil, geth, reth, an L2, a dev
+    /// chain) from a keystore, and write a deployment file.
+    Deploy(ChainDeployArgs),
+    /// Print where the protocol lives: chain id, block height, node, contract addresses.
+    Info(ChainInfoArgs),
+}
+
+/// `confide chain deploy`.
+#[derive(Debug, Args)]
+pub(crate) struct ChainDeployArgs {
+    /// JSON-RPC URL of the node.
+    #[arg(long, env = "CONFIDE_RPC", default_value = "http://127.0.0.1:8545")]
+    pub(crate) rpc: String,
+    #[command(flatten)]
+    pub(crate) keystore: KeystoreArgs,
+    /// The deployment file to write.
+    #[arg(long, short, default_value = "deployment.json")]
+    pub(crate) out: PathBuf,
+    /// Replace an existing deployment file.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+/// `confide chain info`.
+#[derive(Debug, Args)]
+pub(crate) struct ChainInfoArgs {
+    /// JSON-RPC URL of the node.
+    #[arg(long, env = "CONFIDE_RPC", default_value = "http://127.0.0.1:8545")]
+    pub(crate) rpc: String,
+    /// The deployment file; without it the node is asked (a Confide dev chain tells its
+    /// genesis deployment).
+    #[arg(long, env = "CONFIDE_DEPLOYMENT")]
+    pub(crate) deployment: Option<PathBuf>,
 }
 
 /// `confide chain dev`.

@@ -238,7 +238,10 @@ fn quantity(value: &Value) -> u64 {
 #[allow(clippy::print_stderr)]
 fn cast_binary(test: &str) -> Option<PathBuf> {
     let bin = std::env::var_os("CONFIDE_FOUNDRY_BIN").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/foundry/bin"),
+        || {
+            PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap())
+                .join("../../target/foundry/bin")
+        },
         PathBuf::from,
     );
     let cast = bin.join("cast");
@@ -437,7 +440,7 @@ fn cast_reads_and_sends_through_confide_chain_dev() {
         &["--data-dir", path(&data)],
         &dir.path().join("stderr2"),
     );
-    assert_eq!(node.document()["block_number"], 4);
+    assert_eq!(node.document()["blockNumber"], 4);
     assert_eq!(
         node.rlc_balance(token, recipient.parse().unwrap()),
         U256::from(12_345u64)
@@ -454,15 +457,15 @@ fn sigkill_loses_nothing_acknowledged() {
         &dir.path().join("stderr"),
     );
     let document = node.document();
-    assert_eq!(document["block_number"], 0);
-    assert_eq!(document["chain_id"], 31_337);
-    assert_eq!(document["data_dir"], path(&data));
-    let token: Address = serde_json::from_value(document["contracts"]["rlc"].clone()).unwrap();
+    assert_eq!(document["blockNumber"], 0);
+    assert_eq!(document["chainId"], 31_337);
+    assert_eq!(document["dataDir"], path(&data));
+    let token: Address = serde_json::from_value(document["contracts"]["token"].clone()).unwrap();
     let keys: Vec<PrivateKeySigner> = document["accounts"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|account| account["private_key"].as_str().unwrap().parse().unwrap())
+        .map(|account| account["privateKey"].as_str().unwrap().parse().unwrap())
         .collect();
     assert_eq!(keys.len(), 10);
     let first: Address = document["accounts"][0]["address"]
@@ -534,7 +537,7 @@ fn sigkill_loses_nothing_acknowledged() {
         &["--data-dir", path(&data)],
         &dir.path().join("stderr2"),
     );
-    assert_eq!(node.document()["block_number"], 20);
+    assert_eq!(node.document()["blockNumber"], 20);
     assert_eq!(snapshot(&node), before);
     for hash in &hashes {
         assert_eq!(node.receipt_status(*hash), 1);
@@ -665,13 +668,13 @@ fn ephemeral_chain_with_interval_mining() {
         &dir.path().join("stderr"),
     );
     let document = node.document();
-    assert_eq!(document["data_dir"], Value::Null);
-    assert_eq!(document["chain_id"], 1337);
-    assert_eq!(document["block_time"], 1);
+    assert_eq!(document["dataDir"], Value::Null);
+    assert_eq!(document["chainId"], 1337);
+    assert_eq!(document["blockTime"], 1);
     assert_eq!(document["accounts"].as_array().unwrap().len(), 2);
     assert_eq!(node.rpc("eth_chainId", json!([])), "0x539");
     // A transaction waits for the next interval block (polled: no timing is asserted).
-    let key: PrivateKeySigner = document["accounts"][1]["private_key"]
+    let key: PrivateKeySigner = document["accounts"][1]["privateKey"]
         .as_str()
         .unwrap()
         .parse()

@@ -3,6 +3,7 @@
 
 mod bench;
 mod chain;
+mod chain_deploy;
 mod data;
 mod order;
 mod result;

@@ -9,10 +9,10 @@
 //!
 //! At start it prints what a client needs (accounts and keys, mnemonic, chain id, contract
 //! addresses, block number) and last a `Listening on HOST:PORT` line; with `--json`, one line
-//! instead: `{"url", "host", "port", "chain_id", "accounts": [{"address", "private_key",
-//! "balance" (wei), "rlc" (nRLC)}], "mnemonic", "derivation_path", "contracts": {"protocol",
-//! "rlc", "app_registry", "dataset_registry", "workerpool_registry", "data_protector"},
-//! "block_number", "genesis_hash", "data_dir" (null when ephemeral), "block_time"}`.
+//! instead: `{"url", "host", "port", "chainId", "accounts": [{"address", "privateKey",
+//! "balance" (wei), "rlc" (nRLC)}], "mnemonic", "derivationPath", "contracts": {"protocol",
+//! "token", "appRegistry", "datasetRegistry", "workerpoolRegistry", "dataProtector"},
+//! "blockNumber", "genesisHash", "dataDir" (null when ephemeral), "blockTime"}`.
 
 use crate::cli::ChainDevArgs;
 use crate::output::Output;
@@ -106,8 +106,7 @@ async fn serve_until_stopped(
     let server = serve(chain, rpc).await.map_err(|error| {
         let in_use = matches!(&error, ServeError::Bind { source, .. }
             if source.kind() == std::io::ErrorKind::AddrInUse);
-        // The bind error's message already includes its OS cause: flatten it.
-        let error = anyhow::anyhow!("{error}");
+        let error = anyhow::Error::new(error);
         if in_use {
             error.context(format!(
                 "port {port} is already in use (another dev chain or anvil?): stop it, or pick \
@@ -285,29 +284,29 @@ impl Started {
             },
             Contract {
                 label: "RLC token",
-                key: "rlc",
+                key: "token",
                 address: protocol.token,
             },
             Contract {
                 label: "App registry",
-                key: "app_registry",
+                key: "appRegistry",
                 address: protocol.app_registry,
             },
             Contract {
                 label: "Dataset registry",
-                key: "dataset_registry",
+                key: "datasetRegistry",
                 address: protocol.dataset_registry,
             },
             Contract {
                 label: "Workerpool registry",
-                key: "workerpool_registry",
+                key: "workerpoolRegistry",
                 address: protocol.workerpool_registry,
             },
         ];
         if let Some(address) = protocol.data_protector {
             contracts.push(Contract {
                 label: "DataProtector",
-                key: "data_protector",
+                key: "dataProtector",
                 address,
             });
         }
@@ -331,7 +330,7 @@ impl Started {
             .map(|account| {
                 json!({
                     "address": account.address,
-                    "private_key": account.private_key,
+                    "privateKey": account.private_key,
                     "balance": account.balance.to_string(),
                     "rlc": account.rlc.map(|rlc| rlc.to_string()),
                 })
@@ -346,15 +345,15 @@ impl Started {
             "url": format!("http://{addr}"),
             "host": addr.ip().to_string(),
             "port": addr.port(),
-            "chain_id": self.chain_id,
+            "chainId": self.chain_id,
             "accounts": accounts,
             "mnemonic": self.mnemonic,
-            "derivation_path": format!("{DERIVATION_PATH}/"),
+            "derivationPath": format!("{DERIVATION_PATH}/"),
             "contracts": contracts,
-            "block_number": self.block_number,
-            "genesis_hash": self.genesis_hash,
-            "data_dir": self.data_dir.as_ref().map(|d| d.display().to_string()),
-            "block_time": self.block_time,
+            "blockNumber": self.block_number,
+            "genesisHash": self.genesis_hash,
+            "dataDir": self.data_dir.as_ref().map(|d| d.display().to_string()),
+            "blockTime": self.block_time,
         })
     }
 

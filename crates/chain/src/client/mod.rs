@@ -74,21 +74,57 @@ pub struct Client<P> {
     config: ClientConfig,
 }
 
+/// A provider of the node at `url` (JSON-RPC over HTTP, or HTTPS with the feature `tls`),
+/// without alloy's fillers: the client fills, signs and tracks nonces itself.
+pub fn http_provider(url: &str) -> Result<RootProvider, ClientError> {
+    let invalid = |why: String| ClientError::Rpc {
+        method: "connect",
+        source: RpcFailure::local_usage_str(&why),
+    };
+    let parsed = url
+        .parse()
+        .map_err(|e| invalid(format!("invalid URL {url:?}: {e}")))?;
+    let scheme = url.split_once("://").map_or("", |(scheme, _)| scheme);
+    match scheme.to_ascii_lowercase().as_str() {
+        "http" => {}
+        "https" if cfg!(feature = "tls") => {
+            #[cfg(feature = "tls")]
+            install_tls_provider();
+        }
+        _ => {
+            return Err(invalid(format!(
+                "unsupported URL scheme {scheme:?} in {url:?} (http{})",
+                if cfg!(feature = "tls") {
+                    " or https"
+                } else {
+                    "; https needs the feature `tls`"
+                }
+            )));
+        }
+    }
+    Ok(ProviderBuilder::new()
+        .disable_recommended_fillers()
+        .connect_http(parsed))
+}
+
+/// rustls needs a process-wide crypto provider; ring's, once (a provider installed by the
+/// application first is kept).
+#[cfg(feature = "tls")]
+fn install_tls_provider() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 impl Client<RootProvider> {
-    /// A client of the node at `url` (HTTP JSON-RPC) for `deployment`.
+    /// A client of the node at `url` ([`http_provider`]) for `deployment`.
     pub async fn connect_http(
         url: &str,
         deployment: Deployment,
         config: ClientConfig,
     ) -> Result<Self, ClientError> {
-        let url = url.parse().map_err(|e| ClientError::Rpc {
-            method: "connect",
-            source: RpcFailure::local_usage_str(&format!("invalid URL {url:?}: {e}")),
-        })?;
-        let provider = ProviderBuilder::new()
-            .disable_recommended_fillers()
-            .connect_http(url);
-        Self::new(provider, deployment, config).await
+        Self::new(http_provider(url)?, deployment, config).await
     }
 }
 

@@ -6,7 +6,9 @@ use alloy_primitives::U256;
 use alloy_rpc_types_eth::Filter;
 use alloy_sol_types::SolEvent;
 use confide_chain::artifacts::bindings::IERC20;
-use confide_chain::client::{Client, RetryPolicy, WatchUpdate, dev_chain_deployment};
+use confide_chain::client::{
+    Client, RetryPolicy, WatchUpdate, dev_chain_deployment, http_provider,
+};
 use confide_chain::deploy::Deployment;
 use confide_chain::scenario::RLC;
 use std::time::Duration;
@@ -14,9 +16,7 @@ use std::time::Duration;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_genesis_deployment_is_served_and_usable() {
     let node = Node::dev_chain().await;
-    let provider = alloy_provider::ProviderBuilder::new()
-        .disable_recommended_fillers()
-        .connect_http(node.url.parse().unwrap());
+    let provider = http_provider(&node.url).unwrap();
     let deployment = dev_chain_deployment(&provider, RetryPolicy::default())
         .await
         .unwrap();
@@ -86,4 +86,38 @@ async fn sends_and_watchers_survive_a_node_restart() {
         );
     }
     assert_eq!(values, vec![U256::from(2 * RLC)]);
+}
+
+/// HTTPS URLs speak TLS (rustls): a listener sees a TLS ClientHello; other schemes are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_urls_speak_tls_and_other_schemes_are_refused() {
+    use alloy_provider::Provider;
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let first_bytes = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut header = [0u8; 3];
+        stream.read_exact(&mut header).unwrap();
+        header
+    });
+    let provider = http_provider(&format!("https://{addr}")).unwrap();
+    let retry = RetryPolicy {
+        attempts: 1,
+        ..RetryPolicy::default()
+    };
+    let answer = retry
+        .run("eth_chainId", || async { provider.get_chain_id().await })
+        .await;
+    assert!(answer.is_err());
+    // A TLS record of type handshake (0x16), version 3.x.
+    let header = first_bytes.join().unwrap();
+    assert_eq!(header[..2], [0x16, 0x03], "{header:?}");
+
+    let error = http_provider("ftp://127.0.0.1:21").unwrap_err();
+    assert!(
+        error.to_string().contains("unsupported URL scheme"),
+        "{error}"
+    );
+    assert!(http_provider("not a url").is_err());
 }

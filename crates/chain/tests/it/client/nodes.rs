@@ -1,7 +1,7 @@
 //! The nodes the client is tested against, and a deployed client on them.
 
 use alloy_provider::RootProvider;
-use confide_chain::client::{Client, ClientConfig, deploy::deploy};
+use confide_chain::client::{Client, ClientConfig, deploy::deploy, http_provider};
 use confide_chain::devchain::rpc::{RpcConfig, RpcServer, SharedChain, serve};
 use confide_chain::devchain::{
     DEFAULT_MNEMONIC, DevAccount, DevChain, DevChainConfig, derive_accounts,
@@ -147,9 +147,7 @@ impl Node {
     /// A fresh deployment of Confide by dev account 0, and a client signing for the ten dev
     /// accounts.
     pub(crate) async fn deployed_client(&self) -> Client<RootProvider> {
-        let provider = alloy_provider::ProviderBuilder::new()
-            .disable_recommended_fillers()
-            .connect_http(self.url.parse().unwrap());
+        let provider = http_provider(&self.url).unwrap();
         let accounts = self.accounts();
         let mut client = deploy(provider, accounts[0].signer().clone(), fast_config())
             .await

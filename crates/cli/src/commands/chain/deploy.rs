@@ -5,7 +5,7 @@ use crate::cli::ChainDeployArgs;
 use crate::commands::wallet::load_signer;
 use crate::output::Output;
 use anyhow::{Context, bail};
-use confide_chain::client::{ClientConfig, deploy::deploy};
+use confide_chain::client::{ClientConfig, deploy::deploy, http_provider};
 use serde_json::json;
 use std::fmt::Write as _;
 
@@ -16,18 +16,11 @@ pub(super) fn run(args: ChainDeployArgs, out: &Output) -> anyhow::Result<()> {
             args.out.display()
         );
     }
-    let url = args
-        .rpc
-        .parse()
-        .with_context(|| format!("invalid --rpc URL {:?}", args.rpc))?;
+    let provider = http_provider(&args.rpc).context("invalid --rpc")?;
     let signer = load_signer(&args.keystore)?;
     let deployer = signer.address();
-    let client = runtime()?.block_on(async {
-        let provider = alloy_provider::ProviderBuilder::new()
-            .disable_recommended_fillers()
-            .connect_http(url);
-        deploy(provider, signer, ClientConfig::default()).await
-    });
+    let client =
+        runtime()?.block_on(async { deploy(provider, signer, ClientConfig::default()).await });
     let client = client.with_context(|| format!("cannot deploy on {}", args.rpc))?;
     let deployment = client.deployment();
     deployment

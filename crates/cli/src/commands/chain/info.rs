@@ -5,21 +5,15 @@ use crate::cli::ChainInfoArgs;
 use crate::output::Output;
 use alloy_provider::Provider;
 use anyhow::{Context, bail};
-use confide_chain::client::{ClientConfig, dev_chain_deployment};
+use confide_chain::client::{ClientConfig, dev_chain_deployment, http_provider};
 use confide_chain::deploy::Deployment;
 use serde_json::{Map, json};
 use std::fmt::Write as _;
 
 pub(super) fn run(args: ChainInfoArgs, out: &Output) -> anyhow::Result<()> {
-    let url = args
-        .rpc
-        .parse()
-        .with_context(|| format!("invalid --rpc URL {:?}", args.rpc))?;
+    let provider = http_provider(&args.rpc).context("invalid --rpc")?;
     let retry = ClientConfig::default().retry;
     let (deployment, chain_id, block, client_version, code) = runtime()?.block_on(async {
-        let provider = alloy_provider::ProviderBuilder::new()
-            .disable_recommended_fillers()
-            .connect_http(url);
         let deployment = match &args.deployment {
             Some(path) => Deployment::read(path)?,
             None => dev_chain_deployment(&provider, retry).await.context(

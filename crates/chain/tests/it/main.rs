@@ -18,3 +18,4 @@ mod rpc;
 mod scenario;
 mod storage;
 mod support;
+mod workload;

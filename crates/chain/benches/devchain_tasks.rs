@@ -91,6 +91,8 @@ struct Run {
     blocks: u64,
     /// Journal bytes written while submitting.
     journal_bytes: u64,
+    /// The round trip of a trivial request (`eth_blockNumber`) on the rpc path, for scale.
+    round_trip: Option<Duration>,
 }
 
 /// How transactions reach the chain.
@@ -140,7 +142,7 @@ fn run_once(options: &Options, sync: bool, path: Path) -> BenchResult<Run> {
         build,
     } = prepare(options, sync)?;
     let (first_block, journal_before) = (chain.block_number(), chain.journal_len());
-    let (chain, mine) = match path {
+    let (chain, mine, round_trip) = match path {
         Path::Direct => submit_direct(chain, &tasks)?,
         Path::Rpc => submit_rpc(chain, &tasks)?,
     };
@@ -159,24 +161,29 @@ fn run_once(options: &Options, sync: bool, path: Path) -> BenchResult<Run> {
         mine,
         blocks,
         journal_bytes,
+        round_trip,
     })
 }
 
-/// Submits every task in process; returns the chain and the time taken.
-fn submit_direct(
-    mut chain: DevChain,
-    tasks: &[TaskTransactions],
-) -> BenchResult<(DevChain, Duration)> {
+/// What a submission path gives back: the chain, the time taken and, over rpc, the round trip
+/// of a trivial request.
+type Submitted = (DevChain, Duration, Option<Duration>);
+
+/// Submits every task in process.
+fn submit_direct(mut chain: DevChain, tasks: &[TaskTransactions]) -> BenchResult<Submitted> {
     let started = Instant::now();
     for task in tasks {
         task.submit(&mut chain)?;
     }
-    Ok((chain, started.elapsed()))
+    Ok((chain, started.elapsed(), None))
 }
 
-/// Serves `chain` on 127.0.0.1 and submits every task over one HTTP connection; returns the
-/// chain (the server stopped) and the time taken.
-fn submit_rpc(chain: DevChain, tasks: &[TaskTransactions]) -> BenchResult<(DevChain, Duration)> {
+/// Round trips measured before the tasks.
+const ROUND_TRIPS: u32 = 500;
+
+/// Serves `chain` on 127.0.0.1 and submits every task over one HTTP connection (the server
+/// stopped before the chain is returned).
+fn submit_rpc(chain: DevChain, tasks: &[TaskTransactions]) -> BenchResult<Submitted> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -191,6 +198,11 @@ fn submit_rpc(chain: DevChain, tasks: &[TaskTransactions]) -> BenchResult<(DevCh
     ))?;
     let mut client = HttpClient::connect(server.local_addr())?;
     let started = Instant::now();
+    for _ in 0..ROUND_TRIPS {
+        client.call("eth_blockNumber", json!([]))?;
+    }
+    let round_trip = started.elapsed() / ROUND_TRIPS;
+    let started = Instant::now();
     for tx in tasks.iter().flat_map(|task| &task.transactions) {
         client.send_checked(tx)?;
     }
@@ -202,7 +214,7 @@ fn submit_rpc(chain: DevChain, tasks: &[TaskTransactions]) -> BenchResult<(DevCh
         .map_err(|_| "the server still holds the chain")?
         .into_inner()
         .map_err(|_| "the chain's lock is poisoned")?;
-    Ok((chain, elapsed))
+    Ok((chain, elapsed, Some(round_trip)))
 }
 
 /// A JSON-RPC client over one keep-alive HTTP/1.1 connection.
@@ -336,6 +348,7 @@ impl Summary {
             "blocks_per_run": median.blocks,
             "journal_bytes_per_task": median.journal_bytes / self.tasks,
             "build_us_per_task": round(self.median_build_us_per_task()),
+            "rpc_round_trip_us": median.round_trip.map(|rtt| round(rtt.as_secs_f64() * 1e6)),
             "runs_tasks_per_s": self.runs.iter().map(|run| round(self.tasks_per_s(run))).collect::<Vec<_>>(),
         })
     }
@@ -422,6 +435,15 @@ fn main() -> BenchResult<()> {
             median.journal_bytes / options.tasks,
             summary.median_build_us_per_task(),
             runs.join(" ")
+        );
+    }
+    if let Some(rtt) = summaries
+        .iter()
+        .find_map(|(_, summary)| summary.median().round_trip)
+    {
+        println!(
+            "rpc round trip of eth_blockNumber (one keep-alive connection): {:.0} µs",
+            rtt.as_secs_f64() * 1e6
         );
     }
     let mut line = json!({

@@ -192,6 +192,7 @@ impl TeeWorkload {
             app_developer: account("app developer", roles.app_developer)?,
             data_owner: account("data owner", roles.data_owner)?,
             requester: account("requester", roles.requester)?,
+            // No sponsored deals: the requester pays for itself.
             sponsor: account("requester", roles.requester)?,
             workers: vec![account("worker", roles.worker)?],
             owner: account("owner", 0)?,

@@ -22,6 +22,8 @@
 //!   transactions, receipts, `eth_call`, gas estimation, log filters (a direct scan), fee history.
 //!
 //! - **JSON-RPC** (`rpc`, feature `server`): the server over a shared chain.
+//! - **Workload** ([`workload`]): TEE tasks as signed transactions from the dev accounts (the
+//!   `devchain_tasks` benchmark).
 //!
 //! [`DevChain`] is `Send + Sync`: a server holds it behind a lock.
 
@@ -35,6 +37,7 @@ pub mod queries;
 pub mod rpc;
 mod state_root;
 pub mod tx;
+pub mod workload;
 
 pub use accounts::{DEFAULT_MNEMONIC, DevAccount, KeyDerivationError, derive_accounts};
 pub use blocks::{Block, LogEntry, Receipt, TransactionRecord};

@@ -2,32 +2,41 @@
 //! cancelling them, and naming their hashes, deals and tasks.
 
 use super::tasks::unit;
-use super::{Assets, Call, OrderDraft, OrderOperation, Orders, ScenarioError, Session, Terms};
+use super::{
+    Actors, Assets, Call, OrderDraft, OrderOperation, Orders, ScenarioError, Session, Terms,
+};
 use crate::artifacts::bindings::IConfide;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_signer::SignerSync;
 use confide_protocol::order::OrderOperationKind;
 use confide_protocol::signature::sign_prehash;
-use confide_protocol::{DatasetOrder, OrderKind, PocoOrder, SignedOrder};
+use confide_protocol::{DatasetOrder, Domain, OrderKind, PocoOrder, SignedOrder};
+
+impl Actors {
+    /// Signs a draft for `domain` (see [`Session::sign_orders`]): off-chain work, no EVM
+    /// involved.
+    pub fn sign_orders(&self, draft: OrderDraft, domain: &Domain) -> Result<Orders, ScenarioError> {
+        let request_signer = self
+            .find(draft.request.requester)
+            .unwrap_or(&self.requester);
+        Ok(Orders {
+            app: SignedOrder::sign(draft.app, domain, &self.app_developer)?,
+            dataset: match draft.dataset {
+                Some(order) => SignedOrder::sign(order, domain, &self.data_owner)?,
+                None => SignedOrder::unsigned(DatasetOrder::null()),
+            },
+            workerpool: SignedOrder::sign(draft.workerpool, domain, &self.scheduler)?,
+            request: SignedOrder::sign(draft.request, domain, request_signer)?,
+        })
+    }
+}
 
 impl Session<'_> {
     /// Signs a draft: the app order by the app developer, the dataset order by the data owner,
     /// the workerpool order by the scheduler and the request order by the actor named as its
     /// requester (the requester actor when none is).
     pub fn sign_orders(&self, draft: OrderDraft) -> Result<Orders, ScenarioError> {
-        let (domain, actors) = (self.domain(), self.actors());
-        let request_signer = actors
-            .find(draft.request.requester)
-            .unwrap_or(&actors.requester);
-        Ok(Orders {
-            app: SignedOrder::sign(draft.app, domain, &actors.app_developer)?,
-            dataset: match draft.dataset {
-                Some(order) => SignedOrder::sign(order, domain, &actors.data_owner)?,
-                None => SignedOrder::unsigned(DatasetOrder::null()),
-            },
-            workerpool: SignedOrder::sign(draft.workerpool, domain, &actors.scheduler)?,
-            request: SignedOrder::sign(draft.request, domain, request_signer)?,
-        })
+        self.actors().sign_orders(draft, self.domain())
     }
 
     /// Drafts and signs the orders of `assets` on `terms` for the requester actor.

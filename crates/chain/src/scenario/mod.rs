@@ -37,6 +37,7 @@ pub use flows::{bulk_deal, replicated_task, tee_task};
 pub use gas::{CallGas, GasEntry, GasReport, Recorder};
 pub use orders::{Assets, OrderDraft, OrderOperation, Orders, Terms};
 pub use session::{KITTY, Session};
+pub use tasks::{ContributionTerms, result_digest_for, results_for};
 
 use crate::evm::{EvmError, Revert, TxOutcome};
 use alloy_primitives::Address;

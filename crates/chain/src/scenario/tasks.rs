@@ -1,7 +1,7 @@
 //! The task lifecycle: initialize, authorizations, contribute, reveal, finalize,
 //! contributeAndFinalize, reopen, claim.
 
-use super::{Call, ScenarioError, Session};
+use super::{Actors, Call, ScenarioError, Session};
 use crate::artifacts::bindings::{IConfide, Types};
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use confide_protocol::authorization::{enclave_signature_message, worker_authorization_hash};
@@ -13,16 +13,13 @@ impl Session<'_> {
     /// other value a different (wrong) one. Derived from the task's symbolic name, so it is
     /// the same on every deployment.
     pub fn result_digest(&self, task: B256, variant: u8) -> B256 {
-        let name = self.symbols().word(task);
-        keccak256([name.as_bytes(), b"/confide.scenario.result", &[variant]].concat())
+        result_digest_for(&self.symbols().word(task), variant)
     }
 
     /// The `results` a task is finalized with: an IPFS location (JSON), as workers write it,
     /// derived from the task's symbolic name.
     pub fn results_of(&self, task: B256) -> Bytes {
-        let name = keccak256(self.symbols().word(task));
-        let cid = format!("bafyconfidescenario{}", &name.to_string()[2..18]);
-        Bytes::from(ResultLocation::ipfs(&cid).to_bytes())
+        results_for(&self.symbols().word(task))
     }
 
     /// Names `task`'s result hash for `digest` (deployment-dependent: it hashes the task id).
@@ -81,13 +78,8 @@ impl Session<'_> {
         task: B256,
         challenge: Address,
     ) -> Result<Bytes, ScenarioError> {
-        let signer = if self.tee_broker && challenge != Address::ZERO {
-            &self.actors().tee_broker
-        } else {
-            &self.actors().scheduler
-        };
-        let hash = worker_authorization_hash(worker, task, challenge);
-        Ok(sign_personal(signer, &hash)?)
+        self.actors()
+            .authorization(worker, task, challenge, self.tee_broker)
     }
 
     /// The enclave challenge and enclave signature of `worker`'s result `digest` for `task`
@@ -102,10 +94,7 @@ impl Session<'_> {
         if !tee {
             return Ok((Address::ZERO, Bytes::new()));
         }
-        let enclave = &self.actors().enclave;
-        let message =
-            enclave_signature_message(result_hash(task, digest), result_seal(worker, task, digest));
-        Ok((enclave.address(), sign_personal(enclave, &message)?))
+        self.actors().enclave_signature(worker, task, digest)
     }
 
     /// `worker` contributes result `digest` to `task` (`contribute`, authorized by the
@@ -173,16 +162,17 @@ impl Session<'_> {
         tee: bool,
     ) -> Result<Call<()>, ScenarioError> {
         self.name_result_hash(task, digest);
-        let (challenge, enclave_sign) = self.enclave(worker, task, digest, tee)?;
-        let call = IConfide::contributeAndFinalizeCall {
-            taskId: task,
-            resultDigest: digest,
-            results: self.results_of(task),
-            resultsCallback: results_callback,
-            enclaveChallenge: challenge,
-            enclaveSign: enclave_sign,
-            authorizationSign: self.authorization(worker, task, challenge)?,
-        };
+        let call = self.actors().contribute_and_finalize_call(
+            ContributionTerms {
+                task,
+                worker,
+                digest,
+                results: self.results_of(task),
+                results_callback,
+                tee,
+            },
+            self.tee_broker,
+        )?;
         Ok(unit(self.send_protocol(
             "contributeAndFinalize",
             worker,
@@ -211,6 +201,109 @@ impl Session<'_> {
     /// The deal's record (`viewDeal`).
     pub fn deal(&self, deal: B256) -> Result<Types::Deal, ScenarioError> {
         self.view(&IConfide::viewDealCall { id: deal })
+    }
+}
+
+/// The result digest of the task named `task_name` (see [`Session::result_digest`]).
+pub fn result_digest_for(task_name: &str, variant: u8) -> B256 {
+    keccak256(
+        [
+            task_name.as_bytes(),
+            b"/confide.scenario.result",
+            &[variant],
+        ]
+        .concat(),
+    )
+}
+
+/// The `results` of the task named `task_name` (see [`Session::results_of`]).
+pub fn results_for(task_name: &str) -> Bytes {
+    let name = keccak256(task_name);
+    let cid = format!("bafyconfidescenario{}", &name.to_string()[2..18]);
+    Bytes::from(ResultLocation::ipfs(&cid).to_bytes())
+}
+
+/// What a worker's `contributeAndFinalize` carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContributionTerms {
+    /// The task.
+    pub task: B256,
+    /// The contributing worker.
+    pub worker: Address,
+    /// The result digest.
+    pub digest: B256,
+    /// The `results` (a location, see [`results_for`]).
+    pub results: Bytes,
+    /// The `resultsCallback` (empty without a callback).
+    pub results_callback: Bytes,
+    /// Whether the worker runs in an enclave (TEE task).
+    pub tee: bool,
+}
+
+impl Actors {
+    /// The scheduler's authorization for `worker` to contribute to `task` with `challenge`, or
+    /// the TEE broker's for a TEE contribution when `tee_broker` (named by `setTeeBroker`).
+    pub fn authorization(
+        &self,
+        worker: Address,
+        task: B256,
+        challenge: Address,
+        tee_broker: bool,
+    ) -> Result<Bytes, ScenarioError> {
+        let signer = if tee_broker && challenge != Address::ZERO {
+            &self.tee_broker
+        } else {
+            &self.scheduler
+        };
+        let hash = worker_authorization_hash(worker, task, challenge);
+        Ok(sign_personal(signer, &hash)?)
+    }
+
+    /// The enclave challenge (the [`Actors::enclave`] address) and the enclave's signature of
+    /// `worker`'s result `digest` for `task`.
+    pub fn enclave_signature(
+        &self,
+        worker: Address,
+        task: B256,
+        digest: B256,
+    ) -> Result<(Address, Bytes), ScenarioError> {
+        let message =
+            enclave_signature_message(result_hash(task, digest), result_seal(worker, task, digest));
+        Ok((
+            self.enclave.address(),
+            sign_personal(&self.enclave, &message)?,
+        ))
+    }
+
+    /// The signed `contributeAndFinalize` call of `terms` (authorization, and enclave signature
+    /// when `terms.tee`): off-chain work, no EVM involved.
+    pub fn contribute_and_finalize_call(
+        &self,
+        terms: ContributionTerms,
+        tee_broker: bool,
+    ) -> Result<IConfide::contributeAndFinalizeCall, ScenarioError> {
+        let ContributionTerms {
+            task,
+            worker,
+            digest,
+            results,
+            results_callback,
+            tee,
+        } = terms;
+        let (challenge, enclave_sign) = if tee {
+            self.enclave_signature(worker, task, digest)?
+        } else {
+            (Address::ZERO, Bytes::new())
+        };
+        Ok(IConfide::contributeAndFinalizeCall {
+            taskId: task,
+            resultDigest: digest,
+            results,
+            resultsCallback: results_callback,
+            enclaveChallenge: challenge,
+            enclaveSign: enclave_sign,
+            authorizationSign: self.authorization(worker, task, challenge, tee_broker)?,
+        })
     }
 }
 

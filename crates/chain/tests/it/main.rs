@@ -19,3 +19,4 @@ mod rpc;
 mod scenario;
 mod storage;
 mod support;
+mod workload;

@@ -87,10 +87,7 @@ pub fn http_provider(url: &str) -> Result<RootProvider, ClientError> {
     let scheme = url.split_once("://").map_or("", |(scheme, _)| scheme);
     match scheme.to_ascii_lowercase().as_str() {
         "http" => {}
-        "https" if cfg!(feature = "tls") => {
-            #[cfg(feature = "tls")]
-            install_tls_provider();
-        }
+        "https" if cfg!(feature = "tls") => {}
         _ => {
             return Err(invalid(format!(
                 "unsupported URL scheme {scheme:?} in {url:?} (http{})",
@@ -102,13 +99,17 @@ pub fn http_provider(url: &str) -> Result<RootProvider, ClientError> {
             )));
         }
     }
+    // reqwest built with rustls refuses to make any client, even for http, without a provider.
+    #[cfg(feature = "tls")]
+    install_tls_provider();
     Ok(ProviderBuilder::new()
         .disable_recommended_fillers()
         .connect_http(parsed))
 }
 
 /// rustls needs a process-wide crypto provider; ring's, once (a provider installed by the
-/// application first is kept).
+/// application first is kept). Any other way of building alloy's HTTP transport in a process
+/// must call [`http_provider`] first, or install a provider itself.
 #[cfg(feature = "tls")]
 fn install_tls_provider() {
     static INSTALLED: std::sync::Once = std::sync::Once::new();

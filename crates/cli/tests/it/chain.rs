@@ -233,10 +233,11 @@ fn quantity(value: &Value) -> u64 {
     u64::from_str_radix(text.strip_prefix("0x").unwrap(), 16).unwrap()
 }
 
-/// Foundry's `cast` (`$CONFIDE_FOUNDRY_BIN/cast`, else `<workspace>/target/foundry/bin/cast`),
-/// or `None` with a message (a failure under CI=true).
+/// Foundry's `tool` (`$CONFIDE_FOUNDRY_BIN/<tool>`, else `<workspace>/target/foundry/bin/<tool>`,
+/// where `scripts/foundry` puts anvil and cast), or `None` with a message (a failure under
+/// CI=true).
 #[allow(clippy::print_stderr)]
-fn cast_binary(test: &str) -> Option<PathBuf> {
+pub(crate) fn foundry_tool(tool: &str, test: &str) -> Option<PathBuf> {
     let bin = std::env::var_os("CONFIDE_FOUNDRY_BIN").map_or_else(
         || {
             PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap())
@@ -244,13 +245,13 @@ fn cast_binary(test: &str) -> Option<PathBuf> {
         },
         PathBuf::from,
     );
-    let cast = bin.join("cast");
-    if cast.is_file() {
-        return Some(cast);
+    let path = bin.join(tool);
+    if path.is_file() {
+        return Some(path);
     }
     let why = format!(
-        "{test}: cast is not at {} (run scripts/foundry, or set CONFIDE_FOUNDRY_BIN)",
-        cast.display()
+        "{test}: {tool} is not at {} (run scripts/foundry, or set CONFIDE_FOUNDRY_BIN)",
+        path.display()
     );
     assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
     eprintln!("skipped {why}");
@@ -286,7 +287,8 @@ fn cast_uint(text: &str) -> U256 {
 
 #[test]
 fn cast_reads_and_sends_through_confide_chain_dev() {
-    let Some(cast_bin) = cast_binary("cast_reads_and_sends_through_confide_chain_dev") else {
+    let Some(cast_bin) = foundry_tool("cast", "cast_reads_and_sends_through_confide_chain_dev")
+    else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -1,6 +1,7 @@
 //! `confide chain deploy` and `confide chain info`: the protocol deployed from a keystore on the
 //! dev chain and on anvil, the deployment file read back, the genesis deployment of a dev chain.
 
+use crate::chain::foundry_tool;
 use crate::{assert_code, confide, json, path, stderr};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -45,31 +46,6 @@ fn start(program: &Path, args: &[&str]) -> Node {
         child,
         url: format!("http://{addr}"),
     }
-}
-
-#[allow(clippy::print_stderr)] // why a test is skipped
-fn anvil() -> Option<PathBuf> {
-    let bin = std::env::var_os("CONFIDE_FOUNDRY_BIN").map_or_else(
-        || {
-            PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap())
-                .join("../../target/foundry/bin")
-        },
-        PathBuf::from,
-    );
-    let anvil = bin.join("anvil");
-    if anvil.is_file() {
-        return Some(anvil);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{} is missing under CI (run scripts/foundry)",
-        anvil.display()
-    );
-    eprintln!(
-        "skipped the anvil half: anvil not at {} (run scripts/foundry)",
-        anvil.display()
-    );
-    None
 }
 
 /// A keystore of anvil's dev account 9 (funded on both nodes), with its password file.
@@ -206,7 +182,9 @@ fn deploy_and_info_on_the_dev_chain() {
 
 #[test]
 fn deploy_and_info_on_anvil() {
-    let Some(anvil) = anvil() else { return };
+    let Some(anvil) = foundry_tool("anvil", "deploy_and_info_on_anvil") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let node = start(&anvil, &["--port", "0", "--host", "127.0.0.1"]);
     deploy_then_info(&node, dir.path());

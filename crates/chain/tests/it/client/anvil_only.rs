@@ -1,7 +1,7 @@
 //! What only anvil can show here: a reorg (`evm_snapshot`/`evm_revert`, then other blocks),
 //! deeper than the watcher's confirmations.
 
-use super::nodes::Node;
+use super::nodes::{Node, confirmed_transfers};
 use alloy_primitives::U256;
 use alloy_rpc_types_eth::Filter;
 use alloy_sol_types::SolEvent;
@@ -46,15 +46,6 @@ async fn a_watcher_reports_a_reorg_and_delivers_the_new_chain() {
     let update = watcher.poll().await.unwrap();
     assert_eq!(update, Some(WatchUpdate::Reorg { from_block: start }));
     assert!(delivered_block >= start);
-    let mut values = Vec::new();
-    while let Some(update) = watcher.poll().await.unwrap() {
-        let WatchUpdate::Logs(logs) = update else {
-            panic!("one reorg only")
-        };
-        values.extend(
-            logs.iter()
-                .map(|l| l.decode::<IERC20::Transfer>().unwrap().value),
-        );
-    }
+    let mut values = confirmed_transfers(&mut watcher).await;
     assert_eq!(values, vec![U256::from(5 * RLC)]);
 }

@@ -1,6 +1,6 @@
 //! Client cases run on every node (see `on_both_nodes!`).
 
-use super::nodes::Node;
+use super::nodes::{Node, confirmed_transfers};
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_provider::{Provider, RootProvider};
 use alloy_signer_local::PrivateKeySigner;
@@ -424,29 +424,12 @@ pub(crate) async fn delivers_events_after_n_confirmations(node: &Node) {
             .unwrap();
     }
     // Three blocks with a transfer each: the first has 3 confirmations, the others not yet.
-    let mut seen: Vec<U256> = Vec::new();
-    while let Some(update) = watcher.poll().await.unwrap() {
-        let WatchUpdate::Logs(logs) = update else {
-            panic!("no reorg here")
-        };
-        seen.extend(
-            logs.iter()
-                .map(|l| l.decode::<IERC20::Transfer>().unwrap().value),
-        );
-    }
+    let mut seen = confirmed_transfers(&mut watcher).await;
     assert_eq!(seen, vec![rlc(1)]);
     assert_eq!(watcher.next_block(), start + 1);
 
     node.mine(2).await;
-    while let Some(update) = watcher.poll().await.unwrap() {
-        let WatchUpdate::Logs(logs) = update else {
-            panic!("no reorg here")
-        };
-        seen.extend(
-            logs.iter()
-                .map(|l| l.decode::<IERC20::Transfer>().unwrap().value),
-        );
-    }
+    seen.extend(confirmed_transfers(&mut watcher).await);
     assert_eq!(seen, vec![rlc(1), rlc(2), rlc(3)]);
     assert_eq!(watcher.next_block(), start + 3);
     assert_eq!(watcher.poll().await.unwrap(), None);

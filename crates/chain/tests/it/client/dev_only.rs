@@ -1,7 +1,7 @@
 //! What only the dev chain's server can show here: the node goes away and comes back on the
 //! same address; sends and event watchers carry on.
 
-use super::nodes::{Node, NodeKind, fast_config};
+use super::nodes::{Node, NodeKind, confirmed_transfers, fast_config};
 use alloy_primitives::U256;
 use alloy_rpc_types_eth::Filter;
 use alloy_sol_types::SolEvent;
@@ -75,16 +75,7 @@ async fn sends_and_watchers_survive_a_node_restart() {
     let second = transfer(2);
     let (sent, ()) = tokio::join!(client.send(owner, token, &second), restart);
     sent.unwrap();
-    let mut values = Vec::new();
-    while let Some(update) = watcher.poll().await.unwrap() {
-        let WatchUpdate::Logs(logs) = update else {
-            panic!("no reorg on the dev chain")
-        };
-        values.extend(
-            logs.iter()
-                .map(|l| l.decode::<IERC20::Transfer>().unwrap().value),
-        );
-    }
+    let mut values = confirmed_transfers(&mut watcher).await;
     assert_eq!(values, vec![U256::from(2 * RLC)]);
 }
 

@@ -1,7 +1,10 @@
 //! The nodes the client is tested against, and a deployed client on them.
 
 use alloy_provider::RootProvider;
-use confide_chain::client::{Client, ClientConfig, deploy::deploy, http_provider};
+use confide_chain::artifacts::bindings::IERC20;
+use confide_chain::client::{
+    Client, ClientConfig, EventWatcher, WatchUpdate, deploy::deploy, http_provider,
+};
 use confide_chain::devchain::rpc::{RpcConfig, RpcServer, SharedChain, serve};
 use confide_chain::devchain::{
     DEFAULT_MNEMONIC, DevAccount, DevChain, DevChainConfig, derive_accounts,
@@ -219,4 +222,22 @@ impl NodeKind {
             );
         }
     }
+}
+
+/// Polls `watcher` until nothing new is confirmed; the values of the RLC transfers delivered
+/// (a reorg fails the test).
+pub(crate) async fn confirmed_transfers(
+    watcher: &mut EventWatcher<'_, RootProvider>,
+) -> Vec<alloy_primitives::U256> {
+    let mut values = Vec::new();
+    while let Some(update) = watcher.poll().await.unwrap() {
+        let WatchUpdate::Logs(logs) = update else {
+            panic!("unexpected {update:?}")
+        };
+        values.extend(
+            logs.iter()
+                .map(|l| l.decode::<IERC20::Transfer>().unwrap().value),
+        );
+    }
+    values
 }

@@ -46,6 +46,6 @@ async fn a_watcher_reports_a_reorg_and_delivers_the_new_chain() {
     let update = watcher.poll().await.unwrap();
     assert_eq!(update, Some(WatchUpdate::Reorg { from_block: start }));
     assert!(delivered_block >= start);
-    let mut values = confirmed_transfers(&mut watcher).await;
+    let values = confirmed_transfers(&mut watcher).await;
     assert_eq!(values, vec![U256::from(5 * RLC)]);
 }

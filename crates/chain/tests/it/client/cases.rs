@@ -8,7 +8,7 @@ use confide_chain::ProtocolRevert;
 use confide_chain::artifacts::bindings::{
     IAppRegistry, IConfide, IDatasetRegistry, IERC20, IWorkerpoolRegistry,
 };
-use confide_chain::client::{Client, ClientError, WatchUpdate};
+use confide_chain::client::{Client, ClientError};
 use confide_chain::deploy::{DeployPlan, Deployment, deploy_confide};
 use confide_chain::scenario::{Assets, OrderDraft, RLC, Terms, task_status};
 use confide_protocol::SignedOrder;

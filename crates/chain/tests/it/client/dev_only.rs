@@ -75,7 +75,7 @@ async fn sends_and_watchers_survive_a_node_restart() {
     let second = transfer(2);
     let (sent, ()) = tokio::join!(client.send(owner, token, &second), restart);
     sent.unwrap();
-    let mut values = confirmed_transfers(&mut watcher).await;
+    let values = confirmed_transfers(&mut watcher).await;
     assert_eq!(values, vec![U256::from(2 * RLC)]);
 }
 

@@ -3,7 +3,7 @@
 //! File layout: the 8-byte magic `CNFDJRN1`, then records, each framed as
 //! `len: u32 LE | kind: u8 | payload (RLP) | check: 4 bytes` where `len` counts kind and
 //! payload and `check` is the first 4 bytes of `keccak256(kind ‖ payload)`. The first record
-//! is the [`JournalHeader`]; then come the operations that change the chain, in order:
+//! is the `JournalHeader`; then come the operations that change the chain, in order:
 //! submitted transactions (interval mining), sealed blocks (timestamp, the raw transactions,
 //! the transactions dropped from the pool, and the block's state root and hash to verify the
 //! replay), and clock changes. Replaying the records from the genesis rebuilds the chain.

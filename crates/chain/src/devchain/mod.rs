@@ -2,19 +2,19 @@
 //! transactions, receipts and logs, persisted in a journal — the core a JSON-RPC server
 //! serves.
 //!
-//! - **Genesis** ([`genesis`]): ten dev accounts derived from anvil's mnemonic, funded with
+//! - **Genesis** (`genesis`): ten dev accounts derived from anvil's mnemonic, funded with
 //!   ether and RLC; Confide deployed and configured (block 0 carries the state only).
 //! - **Transactions** ([`tx`]): raw EIP-2718 transactions (legacy with or without EIP-155,
 //!   EIP-2930, EIP-1559), checked on admission with typed [`TxError`]s; a refused transaction
 //!   changes nothing.
-//! - **Mining** ([`mining`]): one block per transaction when automining (the default), or
+//! - **Mining** (`mining`): one block per transaction when automining (the default), or
 //!   pending transactions gathered into one block by [`DevChain::mine`] (driven by a timer in
 //!   the server); `evm_increaseTime`/`evm_setNextBlockTimestamp`/`evm_mine` equivalents.
 //! - **Fees**: Cancun rules with a *constant* base fee ([`DevChainConfig::base_fee`], 1 gwei by
 //!   default; it does not adjust to demand). Senders pay `gas_used × effective gas price`, the
 //!   base fee part is burnt and the tip goes to the zero-address coinbase, so balances evolve as
 //!   on a real chain. [`DevChain::gas_price`] suggests base fee + 1 gwei.
-//! - **Blocks** ([`blocks`]): Cancun headers with a real state root ([`state_root`]),
+//! - **Blocks** ([`blocks`]): Cancun headers with a real state root (`state_root`),
 //!   transaction and receipt tries, logs bloom; the block hash is the header's RLP hash.
 //! - **Persistence** ([`journal`]): [`DevChain::open`] rebuilds the chain by replaying an
 //!   append-only, fsynced journal of operations over the deterministic genesis.

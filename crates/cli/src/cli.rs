@@ -49,6 +49,38 @@ pub(crate) enum Command {
     /// A local chain with the protocol deployed, for development.
     #[command(subcommand)]
     Chain(ChainCommand),
+    /// Content-addressed storage: add files (their CID is the one IPFS gives them), get them
+    /// back verified.
+    #[command(subcommand)]
+    Storage(StorageCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StorageCommand {
+    /// Store a file; prints its CID (`ipfs add --cid-version=1`'s).
+    Add {
+        /// The file (`-` for standard input).
+        file: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Write file CID to OUT, every block verified; OUT appears only when complete.
+    Get {
+        /// The CID (`bafy…`, `bafk…`, `Qm…`, or another multibase form).
+        cid: String,
+        /// Where to write it.
+        out: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// Which store.
+#[derive(Debug, Args)]
+pub(crate) struct StoreArgs {
+    /// The local store's directory [default: $CONFIDE_HOME/storage, else ~/.confide/storage].
+    #[arg(long, env = "CONFIDE_STORE")]
+    pub(crate) store: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod exit;
+mod home;
 mod input;
 mod output;
 mod password;

@@ -6,6 +6,7 @@ mod data;
 mod demo;
 mod order;
 mod result;
+mod storage;
 mod wallet;
 
 use crate::cli::Command;
@@ -21,5 +22,6 @@ pub(crate) fn run(command: Command, out: &Output) -> anyhow::Result<()> {
         Command::Demo(args) => demo::run(args, out),
         Command::Bench(command) => bench::run(command, out),
         Command::Chain(command) => chain::run(command, out),
+        Command::Storage(command) => storage::run(command, out),
     }
 }

@@ -59,7 +59,7 @@ pub(crate) fn run(args: ChainDevArgs, out: &Output) -> anyhow::Result<()> {
     } else {
         let path = match args.data_dir {
             Some(path) => path,
-            None => default_data_dir()?,
+            None => crate::home::default_dir("devchain", "pass --data-dir DIR or --ephemeral")?,
         };
         Some(DataDir::lock(path)?)
     };
@@ -133,17 +133,6 @@ async fn serve_until_stopped(
         tracing::warn!("requests still in flight after the grace period; stopping anyway");
     }
     Ok(())
-}
-
-/// `$CONFIDE_HOME/devchain`, else `~/.confide/devchain`.
-fn default_data_dir() -> anyhow::Result<PathBuf> {
-    let non_empty = |name| std::env::var_os(name).filter(|value| !value.is_empty());
-    if let Some(home) = non_empty("CONFIDE_HOME") {
-        return Ok(PathBuf::from(home).join("devchain"));
-    }
-    let home = non_empty("HOME")
-        .context("neither CONFIDE_HOME nor HOME is set: pass --data-dir DIR or --ephemeral")?;
-    Ok(PathBuf::from(home).join(".confide").join("devchain"))
 }
 
 /// A data directory this process holds (the lock is released when dropped).

@@ -9,6 +9,7 @@ pub(crate) fn default_dir(name: &str, hint: &str) -> anyhow::Result<PathBuf> {
     if let Some(home) = non_empty("CONFIDE_HOME") {
         return Ok(PathBuf::from(home).join(name));
     }
-    let home = non_empty("HOME").with_context(|| format!("neither CONFIDE_HOME nor HOME is set: {hint}"))?;
+    let home = non_empty("HOME")
+        .with_context(|| format!("neither CONFIDE_HOME nor HOME is set: {hint}"))?;
     Ok(PathBuf::from(home).join(".confide").join(name))
 }

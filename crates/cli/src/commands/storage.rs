@@ -29,8 +29,14 @@ pub(crate) fn run(command: StorageCommand, out: &Output) -> anyhow::Result<()> {
                 }),
             );
         }
-        StorageCommand::Get { cid, out: path, store } => {
-            let cid: Cid = cid.parse().with_context(|| format!("invalid CID {cid:?}"))?;
+        StorageCommand::Get {
+            cid,
+            out: path,
+            store,
+        } => {
+            let cid: Cid = cid
+                .parse()
+                .with_context(|| format!("invalid CID {cid:?}"))?;
             let store = open(&store)?;
             let dir = path
                 .parent()

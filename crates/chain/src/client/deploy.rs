@@ -19,15 +19,13 @@ pub async fn deploy<P: Provider>(
     let owner = deployer.address();
     let retry = config.retry;
     let chain_id = retry
-        .run("eth_chainId", || async { provider.get_chain_id().await })
-        .await
-        .map_err(ClientError::rpc("eth_chainId"))?;
+        .request("eth_chainId", || async { provider.get_chain_id().await })
+        .await?;
     let first_nonce = retry
-        .run("eth_getTransactionCount", || async {
+        .request("eth_getTransactionCount", || async {
             provider.get_transaction_count(owner).pending().await
         })
-        .await
-        .map_err(ClientError::rpc("eth_getTransactionCount"))?;
+        .await?;
     let mut plan = DeployPlan::new(owner, first_nonce);
     let protocol = deploy_confide(&mut plan, owner)?;
 

@@ -145,9 +145,8 @@ impl<P: Provider> EventWatcher<'_, P> {
         let retry = self.client.config.retry;
         let provider = self.client.provider();
         let logs = retry
-            .run("eth_getLogs", || async { provider.get_logs(&filter).await })
-            .await
-            .map_err(ClientError::rpc("eth_getLogs"))?;
+            .request("eth_getLogs", || async { provider.get_logs(&filter).await })
+            .await?;
         let hash_of_to = self.block_hash(to).await?;
         // Logs of the last block must come from the block whose hash is remembered.
         if let Some(stale) = logs
@@ -201,13 +200,12 @@ impl<P: Provider> EventWatcher<'_, P> {
         let retry = self.client.config.retry;
         let provider = self.client.provider();
         let block = retry
-            .run("eth_getBlockByNumber", || async {
+            .request("eth_getBlockByNumber", || async {
                 provider
                     .get_block_by_number(BlockNumberOrTag::Number(number))
                     .await
             })
-            .await
-            .map_err(ClientError::rpc("eth_getBlockByNumber"))?;
+            .await?;
         Ok(block.map(|b| b.header.hash))
     }
 

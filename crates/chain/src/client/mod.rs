@@ -136,13 +136,12 @@ pub async fn dev_chain_deployment<P: Provider>(
     retry: RetryPolicy,
 ) -> Result<Deployment, ClientError> {
     retry
-        .run("confide_deployment", || async {
+        .request("confide_deployment", || async {
             provider
                 .raw_request::<_, Deployment>("confide_deployment".into(), ())
                 .await
         })
         .await
-        .map_err(ClientError::rpc("confide_deployment"))
 }
 
 impl<P: Provider> Client<P> {
@@ -154,9 +153,8 @@ impl<P: Provider> Client<P> {
     ) -> Result<Self, ClientError> {
         let chain_id = config
             .retry
-            .run("eth_chainId", || async { provider.get_chain_id().await })
-            .await
-            .map_err(ClientError::rpc("eth_chainId"))?;
+            .request("eth_chainId", || async { provider.get_chain_id().await })
+            .await?;
         if chain_id != deployment.chain_id {
             return Err(ClientError::WrongChain {
                 expected: deployment.chain_id,
@@ -216,22 +214,20 @@ impl<P: Provider> Client<P> {
     pub async fn block_number(&self) -> Result<u64, ClientError> {
         self.config
             .retry
-            .run("eth_blockNumber", || async {
+            .request("eth_blockNumber", || async {
                 self.provider.get_block_number().await
             })
             .await
-            .map_err(ClientError::rpc("eth_blockNumber"))
     }
 
     /// Ether balance of `account`, in wei.
     pub async fn balance(&self, account: Address) -> Result<U256, ClientError> {
         self.config
             .retry
-            .run("eth_getBalance", || async {
+            .request("eth_getBalance", || async {
                 self.provider.get_balance(account).await
             })
             .await
-            .map_err(ClientError::rpc("eth_getBalance"))
     }
 
     /// Calls `call` on `to` read-only (`eth_call` on the latest block) and decodes the answer.

@@ -1,6 +1,7 @@
 //! Retries of requests that failed for a passing reason: the connection dropped or was refused
 //! (a node restarting), a timeout, HTTP 429/502/503/504, a rate-limit answer.
 
+use super::ClientError;
 use super::error::RpcFailure;
 use alloy_transport::TransportErrorKind;
 use std::future::Future;
@@ -75,5 +76,20 @@ impl RetryPolicy {
                 Err(error) => return Err(error),
             }
         }
+    }
+
+    /// [`run`](Self::run), a final failure as [`ClientError::Rpc`] naming `method`.
+    pub async fn request<T, F, Fut>(
+        &self,
+        method: &'static str,
+        request: F,
+    ) -> Result<T, ClientError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, RpcFailure>>,
+    {
+        self.run(method, request)
+            .await
+            .map_err(ClientError::rpc(method))
     }
 }

@@ -204,11 +204,10 @@ impl<P: Provider> Client<P> {
         let fees = self
             .config
             .retry
-            .run("eth_feeHistory", || async {
+            .request("eth_feeHistory", || async {
                 self.provider.estimate_eip1559_fees().await
             })
-            .await
-            .map_err(ClientError::rpc("eth_feeHistory"))?;
+            .await?;
         let request = request
             .with_chain_id(self.chain_id)
             .with_gas_limit(gas_limit)
@@ -276,11 +275,10 @@ impl<P: Provider> Client<P> {
     async fn pending_nonce(&self, from: Address) -> Result<u64, ClientError> {
         self.config
             .retry
-            .run("eth_getTransactionCount", || async {
+            .request("eth_getTransactionCount", || async {
                 self.provider.get_transaction_count(from).pending().await
             })
             .await
-            .map_err(ClientError::rpc("eth_getTransactionCount"))
     }
 
     async fn is_known(&self, hash: B256) -> bool {
@@ -297,11 +295,10 @@ impl<P: Provider> Client<P> {
             let receipt = self
                 .config
                 .retry
-                .run("eth_getTransactionReceipt", || async {
+                .request("eth_getTransactionReceipt", || async {
                     self.provider.get_transaction_receipt(hash).await
                 })
-                .await
-                .map_err(ClientError::rpc("eth_getTransactionReceipt"))?;
+                .await?;
             if let Some(receipt) = receipt {
                 return Ok(receipt);
             }

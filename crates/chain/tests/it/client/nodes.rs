@@ -1,6 +1,6 @@
 //! The nodes the client is tested against, and a deployed client on them.
 
-use alloy_provider::RootProvider;
+use alloy_provider::{Provider, RootProvider};
 use confide_chain::artifacts::bindings::IERC20;
 use confide_chain::client::{
     Client, ClientConfig, EventWatcher, WatchUpdate, deploy::deploy, http_provider,
@@ -131,12 +131,16 @@ impl Node {
     }
 
     /// A raw JSON-RPC call (for `evm_mine` and other node controls).
+    /// The answer is shaped as JSON-RPC's: `{"result": …}` or `{"error": …}`.
     pub(crate) async fn rpc(&self, method: &str, params: Value) -> Value {
-        let url = self.url.clone();
-        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-        tokio::task::spawn_blocking(move || post(&url, &body))
+        let provider = http_provider(&self.url).unwrap();
+        match provider
+            .raw_request::<_, Value>(method.to_owned().into(), params)
             .await
-            .unwrap()
+        {
+            Ok(result) => json!({ "result": result }),
+            Err(error) => json!({ "error": error.to_string() }),
+        }
     }
 
     /// Mines `n` empty blocks.
@@ -168,27 +172,6 @@ pub(crate) fn fast_config() -> ClientConfig {
         poll_interval: Duration::from_millis(20),
         ..ClientConfig::default()
     }
-}
-
-/// A blocking HTTP/1.1 JSON POST (tests only need a few control calls).
-fn post(url: &str, body: &Value) -> Value {
-    use std::io::{Read, Write};
-    let addr = url.strip_prefix("http://").unwrap();
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    let body = body.to_string();
-    write!(
-        stream,
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (_, body) = response.split_once("\r\n\r\n").unwrap();
-    // anvil may answer chunked; the JSON is the part between the first `{` and the last `}`.
-    let start = body.find('{').unwrap();
-    let end = body.rfind('}').unwrap();
-    serde_json::from_str(&body[start..=end]).unwrap()
 }
 
 impl NodeKind {

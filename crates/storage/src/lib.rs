@@ -6,15 +6,23 @@
 //!   leaves, a balanced tree of dag-pb/UnixFS nodes of at most 174 links, one raw block for a
 //!   single chunk — streamed, so any size hashes in constant memory, and identical to Kubo's;
 //! - [`dag_pb`]: decoding those nodes, hostile bytes refused with typed errors;
+//! - [`walk`]: reading a file (or a byte range of it) out of its DAG, every block verified;
+//! - [`backend`]: the [`Storage`] trait every backend implements;
 //! - [`local`]: the embedded backend, a directory of verified blocks, atomic and streaming.
 #![forbid(unsafe_code)]
 
+pub mod backend;
 pub mod cid;
 pub mod dag_pb;
 mod encoding;
+pub mod error;
 pub mod local;
 pub mod unixfs;
+pub mod walk;
 
+pub use backend::{BlockSource, ByteStream, Storage, VerifiedStream};
 pub use cid::{Cid, CidError, Codec};
-pub use local::{LocalStore, StorageError};
+pub use error::StorageError;
+pub use local::LocalStore;
 pub use unixfs::{Block, DagBuilder, FileDag, build, cid_of};
+pub use walk::{ByteRange, DagWalk};

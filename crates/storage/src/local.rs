@@ -10,69 +10,18 @@
 //! - Blocks are not fsynced one by one (a 2 GiB file is 8 192 blocks); a block damaged by a
 //!   crash fails its verification on read instead of being served.
 
-use crate::cid::{Cid, Codec};
-use crate::dag_pb::{NodeError, decode_file_node};
+use crate::backend::{BlockSource, ByteStream, ChannelReader, Storage, VerifiedStream, pump};
+use crate::cid::Cid;
+use crate::error::{MAX_BLOCK_SIZE, StorageError};
 use crate::unixfs::{Block, FileDag, build};
+use crate::walk::{ByteRange, DagWalk, check_block, file_size};
+use bytes::Bytes;
+use futures_util::future::{BoxFuture, FutureExt};
 use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// Largest block accepted (IPFS's own limit for exchanged blocks is 2 MiB).
-pub const MAX_BLOCK_SIZE: u64 = 2 * 1024 * 1024;
-/// Deepest DAG followed (174^8 chunks of 256 KiB is far beyond any file).
-const MAX_DEPTH: usize = 8;
-
-/// Why a storage operation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum StorageError {
-    /// A file of the store cannot be read or written.
-    #[error("{}: {source}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: io::Error,
-    },
-    /// The input or output stream failed.
-    #[error("stream: {0}")]
-    Stream(#[from] io::Error),
-    /// A block is not in the store.
-    #[error("block {0} is not in the store")]
-    NotFound(Cid),
-    /// A stored block does not hash to its CID.
-    #[error("block {cid} is corrupt: {} does not hash to its CID", path.display())]
-    Corrupt {
-        /// The block.
-        cid: Cid,
-        /// Its file.
-        path: PathBuf,
-    },
-    /// A block is larger than [`MAX_BLOCK_SIZE`].
-    #[error("block {cid} is {size} bytes, more than the {MAX_BLOCK_SIZE} allowed")]
-    BlockTooLarge {
-        /// The block.
-        cid: Cid,
-        /// Its size.
-        size: u64,
-    },
-    /// A node of the DAG does not decode.
-    #[error("node {cid}: {source}")]
-    Node {
-        /// The node.
-        cid: Cid,
-        /// Why.
-        source: NodeError,
-    },
-    /// The DAG is not a well-formed file (sizes disagree, too deep).
-    #[error("DAG of {cid}: {reason}")]
-    BadDag {
-        /// The node where it shows.
-        cid: Cid,
-        /// What is wrong.
-        reason: String,
-    },
-}
 
 /// A directory of blocks. See the [module documentation](self).
 #[derive(Debug, Clone)]
@@ -115,12 +64,7 @@ impl LocalStore {
 
     /// Stores `block` (verified first) unless it is there already.
     pub fn put_block(&self, block: &Block) -> Result<(), StorageError> {
-        if !block.cid.verifies(&block.data) {
-            return Err(StorageError::Corrupt {
-                cid: block.cid,
-                path: PathBuf::from("<input>"),
-            });
-        }
+        check_block(block.cid, &block.data).map_err(|e| located(e, "<input>"))?;
         let path = self.block_path(&block.cid);
         if path.exists() {
             return Ok(());
@@ -142,8 +86,8 @@ impl LocalStore {
         })
     }
 
-    /// Reads block `cid`, verified against its CID.
-    pub fn get_block(&self, cid: &Cid) -> Result<Vec<u8>, StorageError> {
+    /// The bytes stored for block `cid`, not yet verified (at most [`MAX_BLOCK_SIZE`] + 1).
+    fn read_block(&self, cid: &Cid) -> Result<Bytes, StorageError> {
         let path = self.block_path(cid);
         let file = match fs::File::open(&path) {
             Ok(file) => file,
@@ -156,15 +100,13 @@ impl LocalStore {
         file.take(MAX_BLOCK_SIZE + 1)
             .read_to_end(&mut data)
             .map_err(io_at(&path))?;
-        if data.len() as u64 > MAX_BLOCK_SIZE {
-            return Err(StorageError::BlockTooLarge {
-                cid: *cid,
-                size: data.len() as u64,
-            });
-        }
-        if !cid.verifies(&data) {
-            return Err(StorageError::Corrupt { cid: *cid, path });
-        }
+        Ok(data.into())
+    }
+
+    /// Reads block `cid`, verified against its CID.
+    pub fn get_block(&self, cid: &Cid) -> Result<Bytes, StorageError> {
+        let data = self.read_block(cid)?;
+        check_block(*cid, &data).map_err(|e| self.locate(e))?;
         Ok(data)
     }
 
@@ -180,18 +122,33 @@ impl LocalStore {
 
     /// Writes file `cid` to `out`, every block verified; returns the bytes written.
     pub fn get(&self, cid: &Cid, out: &mut impl Write) -> Result<u64, StorageError> {
-        self.write_subtree(cid, None, out, 0)
+        self.read_range(cid, ByteRange::ALL, out)
+    }
+
+    /// Writes `range` of file `cid` to `out`, every block read verified; returns the bytes
+    /// written.
+    pub fn read_range(
+        &self,
+        cid: &Cid,
+        range: ByteRange,
+        out: &mut impl Write,
+    ) -> Result<u64, StorageError> {
+        let mut walk = DagWalk::new(*cid, range);
+        let mut written = 0;
+        while let Some(next) = walk.next_cid() {
+            let data = walk
+                .feed(self.read_block(&next)?)
+                .map_err(|e| self.locate(e))?;
+            out.write_all(&data)?;
+            written += data.len() as u64;
+        }
+        Ok(written)
     }
 
     /// The file's size, from its root block.
     pub fn size(&self, cid: &Cid) -> Result<u64, StorageError> {
-        let block = self.get_block(cid)?;
-        match cid.codec() {
-            Codec::Raw => Ok(block.len() as u64),
-            Codec::DagPb => Ok(decode_file_node(&block)
-                .map_err(|source| StorageError::Node { cid: *cid, source })?
-                .file_size),
-        }
+        let block = self.read_block(cid)?;
+        file_size(*cid, &block).map_err(|e| self.locate(e))
     }
 
     /// Marks `cid` as pinned (kept by a future garbage collection).
@@ -219,48 +176,102 @@ impl LocalStore {
         self.pins.join(cid.to_v1().to_string()).is_file()
     }
 
-    /// Writes the file bytes under `cid`; `expected` is the size its parent declares.
-    fn write_subtree(
+    /// Names the block's file in a corruption error.
+    fn locate(&self, error: StorageError) -> StorageError {
+        match &error {
+            StorageError::Corrupt { cid, .. } => {
+                let path = self.block_path(cid);
+                located(error, &path.display().to_string())
+            }
+            _ => error,
+        }
+    }
+
+    /// Runs `work` on a blocking thread (file I/O must not stall the async runtime).
+    fn blocking<T: Send + 'static>(
         &self,
-        cid: &Cid,
-        expected: Option<u64>,
-        out: &mut impl Write,
-        depth: usize,
-    ) -> Result<u64, StorageError> {
-        let bad = |reason: String| StorageError::BadDag { cid: *cid, reason };
-        if depth > MAX_DEPTH {
-            return Err(bad(format!("deeper than {MAX_DEPTH} levels")));
+        work: impl FnOnce(&Self) -> Result<T, StorageError> + Send + 'static,
+    ) -> BoxFuture<'static, Result<T, StorageError>> {
+        let store = self.clone();
+        async move {
+            tokio::task::spawn_blocking(move || work(&store))
+                .await
+                .map_err(|e| StorageError::Stream(io::Error::other(e)))?
         }
-        let block = self.get_block(cid)?;
-        let written = match cid.codec() {
-            Codec::Raw => {
-                out.write_all(&block)?;
-                block.len() as u64
-            }
-            Codec::DagPb => {
-                let node = decode_file_node(&block)
-                    .map_err(|source| StorageError::Node { cid: *cid, source })?;
-                drop(block);
-                out.write_all(&node.data)?;
-                let mut written = node.data.len() as u64;
-                for (link, size) in node.links.iter().zip(&node.block_sizes) {
-                    written += self.write_subtree(&link.cid, Some(*size), out, depth + 1)?;
-                }
-                written
-            }
-        };
-        match expected {
-            Some(expected) if expected != written => Err(bad(format!(
-                "its parent declares {expected} bytes, it holds {written}"
-            ))),
-            _ => Ok(written),
+        .boxed()
+    }
+}
+
+fn located(error: StorageError, from: &str) -> StorageError {
+    match error {
+        StorageError::Corrupt { cid, .. } => StorageError::Corrupt {
+            cid,
+            from: from.to_owned(),
+        },
+        other => other,
+    }
+}
+
+impl BlockSource for LocalStore {
+    fn block(&self, cid: Cid) -> BoxFuture<'_, Result<Bytes, StorageError>> {
+        self.blocking(move |store| store.read_block(&cid))
+    }
+
+    fn location(&self, cid: Cid) -> String {
+        self.block_path(&cid).display().to_string()
+    }
+}
+
+impl Storage for LocalStore {
+    fn put(&self, data: ByteStream) -> BoxFuture<'_, Result<Cid, StorageError>> {
+        let (sender, reader) = ChannelReader::new(4);
+        let build = self.blocking(move |store| store.put(reader).map(|dag| dag.root));
+        async move {
+            let (_, root) = tokio::join!(pump(data, sender), build);
+            root
         }
+        .boxed()
+    }
+
+    fn get(
+        &self,
+        cid: Cid,
+        range: ByteRange,
+    ) -> BoxFuture<'_, Result<VerifiedStream, StorageError>> {
+        async move {
+            if !self.has(&cid) {
+                return Err(StorageError::NotFound(cid));
+            }
+            Ok(crate::backend::read_verified(
+                Arc::new(self.clone()),
+                cid,
+                range,
+            ))
+        }
+        .boxed()
+    }
+
+    fn has(&self, cid: Cid) -> BoxFuture<'_, Result<bool, StorageError>> {
+        self.blocking(move |store| Ok(store.has(&cid)))
+    }
+
+    fn size(&self, cid: Cid) -> BoxFuture<'_, Result<u64, StorageError>> {
+        self.blocking(move |store| store.size(&cid))
+    }
+
+    fn pin(&self, cid: Cid) -> BoxFuture<'_, Result<(), StorageError>> {
+        self.blocking(move |store| store.pin(&cid))
+    }
+
+    fn unpin(&self, cid: Cid) -> BoxFuture<'_, Result<(), StorageError>> {
+        self.blocking(move |store| store.unpin(&cid))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cid::Codec;
     use crate::unixfs::{CHUNK_SIZE, cid_of};
 
     fn data(size: usize) -> Vec<u8> {
@@ -303,7 +314,9 @@ mod tests {
         fs::write(&path, block).unwrap();
         let error = store.get(&dag.root, &mut io::sink()).unwrap_err();
         match error {
-            StorageError::Corrupt { cid, path: at } => assert_eq!((cid, at), (second, path)),
+            StorageError::Corrupt { cid, from } => {
+                assert_eq!((cid, from), (second, path.display().to_string()))
+            }
             other => panic!("expected corruption of {second}, got {other}"),
         }
         // A missing block is named too.

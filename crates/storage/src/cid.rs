@@ -135,6 +135,13 @@ impl Cid {
             put_varint(&mut out, 1);
             put_varint(&mut out, self.codec.code());
         }
+        out.extend_from_slice(&self.multihash());
+        out
+    }
+
+    /// The sha2-256 multihash of the block: code, length, digest.
+    pub fn multihash(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(34);
         put_varint(&mut out, SHA2_256);
         put_varint(&mut out, 32);
         out.extend_from_slice(&self.digest);

@@ -8,7 +8,9 @@
 //! - [`dag_pb`]: decoding those nodes, hostile bytes refused with typed errors;
 //! - [`walk`]: reading a file (or a byte range of it) out of its DAG, every block verified;
 //! - [`backend`]: the [`Storage`] trait every backend implements;
-//! - [`local`]: the embedded backend, a directory of verified blocks, atomic and streaming.
+//! - [`local`]: the embedded backend, a directory of verified blocks, atomic and streaming;
+//! - [`location`]: a dataset's on-chain location as DataProtector writes it (`/p2p/<cid>` as a
+//!   binary multiaddr, or an `https://` URL).
 #![forbid(unsafe_code)]
 
 pub mod backend;
@@ -17,6 +19,7 @@ pub mod dag_pb;
 mod encoding;
 pub mod error;
 pub mod local;
+pub mod location;
 pub mod unixfs;
 pub mod walk;
 
@@ -24,5 +27,6 @@ pub use backend::{BlockSource, ByteStream, Storage, VerifiedStream};
 pub use cid::{Cid, CidError, Codec};
 pub use error::StorageError;
 pub use local::LocalStore;
+pub use location::{Location, LocationError};
 pub use unixfs::{Block, DagBuilder, FileDag, build, cid_of};
 pub use walk::{ByteRange, DagWalk};

@@ -369,4 +369,67 @@ mod tests {
         ));
         assert!(!store.has(&absent));
     }
+
+    #[tokio::test]
+    async fn the_storage_trait_streams_in_and_reads_ranges_verified() {
+        use crate::backend::{collect, read_verified};
+        use futures_util::StreamExt;
+
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Storage> = Arc::new(LocalStore::open(dir.path()).unwrap());
+        let bytes = data(2 * CHUNK_SIZE + 5);
+        // Uneven pieces: the chunker must not care how the upload is cut.
+        let pieces: Vec<io::Result<Bytes>> = bytes
+            .chunks(100_003)
+            .map(|piece| Ok(Bytes::copy_from_slice(piece)))
+            .collect();
+        let cid = store
+            .put(futures_util::stream::iter(pieces).boxed())
+            .await
+            .unwrap();
+        assert_eq!(cid, cid_of(&bytes));
+        assert!(store.has(cid).await.unwrap());
+        assert_eq!(store.size(cid).await.unwrap(), bytes.len() as u64);
+        let range = ByteRange {
+            start: CHUNK_SIZE as u64 - 3,
+            len: Some(10),
+        };
+        let piece = collect(store.get(cid, range).await.unwrap(), 1 << 20)
+            .await
+            .unwrap();
+        assert_eq!(piece, &bytes[CHUNK_SIZE - 3..CHUNK_SIZE + 7]);
+        assert!(matches!(
+            collect(store.get(cid, ByteRange::ALL).await.unwrap(), 1000).await,
+            Err(StorageError::TooLarge { limit: 1000 })
+        ));
+
+        // A failing upload stores no file and says why.
+        let failing = futures_util::stream::iter([
+            Ok(Bytes::from_static(b"partial")),
+            Err(io::Error::other("client went away")),
+        ]);
+        assert!(matches!(
+            store.put(failing.boxed()).await,
+            Err(StorageError::Stream(e)) if e.to_string() == "client went away"
+        ));
+
+        // Corruption found mid-stream ends the stream with the block named.
+        let local = LocalStore::open(dir.path()).unwrap();
+        let last = Cid::v1(Codec::Raw, &bytes[2 * CHUNK_SIZE..]);
+        fs::write(local.block_path(&last), b"tampered").unwrap();
+        let mut stream = read_verified(Arc::new(local.clone()), cid, ByteRange::ALL);
+        let mut good = 0;
+        let error = loop {
+            match stream.next().await.unwrap() {
+                Ok(piece) => good += piece.len(),
+                Err(error) => break error,
+            }
+        };
+        assert_eq!(good, 2 * CHUNK_SIZE);
+        assert!(matches!(error, StorageError::Corrupt { cid, .. } if cid == last));
+        assert!(matches!(
+            store.get(cid_of(b"absent"), ByteRange::ALL).await,
+            Err(StorageError::NotFound(_))
+        ));
+    }
 }

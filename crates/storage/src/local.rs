@@ -32,6 +32,8 @@ pub struct LocalStore {
 }
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+/// Blocks hashed but not yet written during a put (each at most a chunk: 256 KiB).
+const WRITE_QUEUE: usize = 8;
 
 fn io_at(path: &Path) -> impl FnOnce(io::Error) -> StorageError + '_ {
     move |source| StorageError::Io {
@@ -65,6 +67,11 @@ impl LocalStore {
     /// Stores `block` (verified first) unless it is there already.
     pub fn put_block(&self, block: &Block) -> Result<(), StorageError> {
         check_block(block.cid, &block.data).map_err(|e| located(e, "<input>"))?;
+        self.write_block(block)
+    }
+
+    /// Writes `block`, trusted to be what its CID names (the builder just hashed it).
+    fn write_block(&self, block: &Block) -> Result<(), StorageError> {
         let path = self.block_path(&block.cid);
         if path.exists() {
             return Ok(());
@@ -116,8 +123,30 @@ impl LocalStore {
     }
 
     /// Stores what `reader` gives as a UnixFS file; returns its DAG (the CID IPFS gives it).
+    ///
+    /// Chunking and hashing happen on this thread, writing blocks on another: the two overlap,
+    /// with at most [`WRITE_QUEUE`] blocks in flight between them.
     pub fn put(&self, reader: impl Read) -> Result<FileDag, StorageError> {
-        build(reader, |block| self.put_block(&block))
+        std::thread::scope(|scope| {
+            let (blocks, queue) = std::sync::mpsc::sync_channel::<Block>(WRITE_QUEUE);
+            let writer = scope.spawn(move || -> Result<(), StorageError> {
+                for block in queue {
+                    self.write_block(&block)?;
+                }
+                Ok(())
+            });
+            // A send fails only once the writer stopped on an error, reported below.
+            let built = build(reader, |block| {
+                let _ = blocks.send(block);
+                Ok::<_, StorageError>(())
+            });
+            drop(blocks);
+            let written = writer
+                .join()
+                .unwrap_or_else(|_| Err(StorageError::Stream(io::Error::other("writer panicked"))));
+            written?;
+            built
+        })
     }
 
     /// Writes file `cid` to `out`, every block verified; returns the bytes written.

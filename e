@@ -1,0 +1,1 @@
+/dev/fd/3: line 51: -v: command not found

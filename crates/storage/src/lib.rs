@@ -8,7 +8,9 @@
 //! - [`dag_pb`]: decoding those nodes, hostile bytes refused with typed errors;
 //! - [`walk`]: reading a file (or a byte range of it) out of its DAG, every block verified;
 //! - [`backend`]: the [`Storage`] trait every backend implements;
-//! - [`local`]: the embedded backend, a directory of verified blocks, atomic and streaming.
+//! - [`local`]: the embedded backend, a directory of verified blocks, atomic and streaming;
+//! - `ipfs` (feature `ipfs`): a backend over an IPFS node's RPC API and a reader of HTTP
+//!   gateways, every byte verified here.
 #![forbid(unsafe_code)]
 
 pub mod backend;
@@ -16,6 +18,8 @@ pub mod cid;
 pub mod dag_pb;
 mod encoding;
 pub mod error;
+#[cfg(feature = "ipfs")]
+pub mod ipfs;
 pub mod local;
 pub mod unixfs;
 pub mod walk;
@@ -23,6 +27,8 @@ pub mod walk;
 pub use backend::{BlockSource, ByteStream, Storage, VerifiedStream};
 pub use cid::{Cid, CidError, Codec};
 pub use error::StorageError;
+#[cfg(feature = "ipfs")]
+pub use ipfs::{GatewayReader, IpfsConfig, IpfsStore, Timeouts};
 pub use local::LocalStore;
 pub use unixfs::{Block, DagBuilder, FileDag, build, cid_of};
 pub use walk::{ByteRange, DagWalk};

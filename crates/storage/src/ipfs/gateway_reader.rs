@@ -93,7 +93,8 @@ impl GatewayReader {
         let (answer, is_block) = self.request(cid).await?;
         if is_block || cid.codec() == Codec::Raw {
             let block = self.read_block(cid, answer).await?;
-            return Ok(Arc::new(Prefetched::new(cid, block, Arc::new(self.clone()))));
+            let source = Prefetched::new(cid, block, Arc::new(self.clone()))?;
+            return Ok(Arc::new(source));
         }
         self.rebuild(cid, answer).await
     }
@@ -119,7 +120,12 @@ impl GatewayReader {
         answer: reqwest::Response,
     ) -> Result<Arc<dyn BlockSource>, StorageError> {
         let url = self.location(cid);
-        let mut body = body_stream(answer, format!("GET {url}"), url.clone(), self.inner.timeouts);
+        let mut body = body_stream(
+            answer,
+            format!("GET {url}"),
+            url.clone(),
+            self.inner.timeouts,
+        );
         let mut builder = DagBuilder::new();
         let mut blocks = HashMap::new();
         let mut cached = 0u64;

@@ -197,11 +197,9 @@ mod tests {
 
     #[test]
     fn kubo_messages_are_extracted_and_others_kept_short() {
-        let kubo = br#"{"Message":"block was not found locally (offline)","Code":0,"Type":"error"}"#;
-        assert_eq!(
-            error_message(kubo),
-            "block was not found locally (offline)"
-        );
+        let kubo =
+            br#"{"Message":"block was not found locally (offline)","Code":0,"Type":"error"}"#;
+        assert_eq!(error_message(kubo), "block was not found locally (offline)");
         assert_eq!(error_message(b" not json \n"), "not json");
         let long = "é".repeat(MESSAGE_LIMIT);
         assert!(error_message(long.as_bytes()).len() <= MESSAGE_LIMIT);

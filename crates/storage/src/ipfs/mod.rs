@@ -21,12 +21,14 @@ pub use rpc::{IpfsConfig, IpfsStore};
 use crate::backend::BlockSource;
 use crate::cid::Cid;
 use crate::error::StorageError;
+use crate::walk::check_block;
 use bytes::Bytes;
 use futures_util::future::{BoxFuture, FutureExt};
 use std::sync::{Arc, Mutex};
 
-/// A block source whose first block, the root, was fetched already (to fail early, or because
-/// the request that probed the source returned it); the rest come from `rest`.
+/// A block source whose first block, the root, was fetched (and verified) already, so a read
+/// fails early — or because the request that probed the source returned it; the rest come from
+/// `rest`.
 struct Prefetched {
     root: Cid,
     block: Mutex<Option<Bytes>>,
@@ -34,12 +36,19 @@ struct Prefetched {
 }
 
 impl Prefetched {
-    fn new(root: Cid, block: Bytes, rest: Arc<dyn BlockSource>) -> Self {
-        Self {
+    fn new(root: Cid, block: Bytes, rest: Arc<dyn BlockSource>) -> Result<Self, StorageError> {
+        check_block(root, &block).map_err(|error| match error {
+            StorageError::Corrupt { cid, .. } => StorageError::Corrupt {
+                cid,
+                from: rest.location(cid),
+            },
+            other => other,
+        })?;
+        Ok(Self {
             root,
             block: Mutex::new(Some(block)),
             rest,
-        }
+        })
     }
 }
 

@@ -63,7 +63,12 @@ impl Upload {
 
     /// When the upload stalls: `idle` after the last piece sent, or `request` after the end of
     /// the body (the node then adds the file and answers); with the limit that applies.
-    pub(super) fn deadline(&self, started: Instant, idle: Duration, request: Duration) -> (Instant, Duration) {
+    pub(super) fn deadline(
+        &self,
+        started: Instant,
+        idle: Duration,
+        request: Duration,
+    ) -> (Instant, Duration) {
         let last = self.last_progress.unwrap_or(started);
         let limit = if self.sent { request } else { idle };
         (last + limit, limit)

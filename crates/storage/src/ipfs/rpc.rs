@@ -16,7 +16,9 @@
 use super::Prefetched;
 use super::http::{Timeouts, base_url, check_status, client, read_body, send, timeout, transport};
 use super::multipart::{self, Upload, lock};
-use crate::backend::{BlockSource, ByteStream, Storage, VerifiedStream, read_verified, verified_size};
+use crate::backend::{
+    BlockSource, ByteStream, Storage, VerifiedStream, read_verified, verified_size,
+};
 use crate::cid::Cid;
 use crate::error::{MAX_BLOCK_SIZE, StorageError};
 use crate::walk::ByteRange;
@@ -169,7 +171,10 @@ impl IpfsStore {
         let request = self
             .inner
             .client
-            .post(with_query(&url, &args.map(|(name, value)| (name, value.to_owned())))?)
+            .post(with_query(
+                &url,
+                &args.map(|(name, value)| (name, value.to_owned())),
+            )?)
             .header(
                 reqwest::header::CONTENT_TYPE,
                 format!("multipart/form-data; boundary={boundary}"),
@@ -223,9 +228,14 @@ impl IpfsStore {
             .command("block/get", &[("arg", cid.to_string())], Some(wait))
             .await?;
         let url = self.location(cid);
-        read_body(answer, MAX_BLOCK_SIZE, &url, &url, self.timeouts(), |size| {
-            StorageError::BlockTooLarge { cid, size }
-        })
+        read_body(
+            answer,
+            MAX_BLOCK_SIZE,
+            &url,
+            &url,
+            self.timeouts(),
+            |size| StorageError::BlockTooLarge { cid, size },
+        )
         .await
     }
 
@@ -297,7 +307,7 @@ impl Storage for IpfsStore {
     ) -> BoxFuture<'_, Result<VerifiedStream, StorageError>> {
         async move {
             let root = self.fetch_block(cid).await?;
-            let source = Prefetched::new(cid, root, Arc::new(self.clone()));
+            let source = Prefetched::new(cid, root, Arc::new(self.clone()))?;
             Ok(read_verified(Arc::new(source), cid, range))
         }
         .boxed()

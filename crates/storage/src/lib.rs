@@ -10,7 +10,9 @@
 //! - [`backend`]: the [`Storage`] trait every backend implements;
 //! - [`local`]: the embedded backend, a directory of verified blocks, atomic and streaming;
 //! - [`location`]: a dataset's on-chain location as DataProtector writes it (`/p2p/<cid>` as a
-//!   binary multiaddr, or an `https://` URL).
+//!   binary multiaddr, or an `https://` URL);
+//! - `ipfs` (feature `ipfs`): a backend over an IPFS node's RPC API and a reader of HTTP
+//!   gateways, every byte verified here.
 #![forbid(unsafe_code)]
 
 pub mod backend;
@@ -18,6 +20,8 @@ pub mod cid;
 pub mod dag_pb;
 mod encoding;
 pub mod error;
+#[cfg(feature = "ipfs")]
+pub mod ipfs;
 pub mod local;
 pub mod location;
 pub mod unixfs;
@@ -26,6 +30,8 @@ pub mod walk;
 pub use backend::{BlockSource, ByteStream, Storage, VerifiedStream};
 pub use cid::{Cid, CidError, Codec};
 pub use error::StorageError;
+#[cfg(feature = "ipfs")]
+pub use ipfs::{GatewayReader, IpfsConfig, IpfsStore, Timeouts};
 pub use local::LocalStore;
 pub use location::{Location, LocationError};
 pub use unixfs::{Block, DagBuilder, FileDag, build, cid_of};

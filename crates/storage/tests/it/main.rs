@@ -4,6 +4,7 @@
 //! forms it prints.
 #![allow(clippy::unwrap_used)]
 
+mod ipfs;
 mod location;
 
 use confide_storage::unixfs::{Block, build};

@@ -32,6 +32,10 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         range: ByteRange,
     ) -> BoxFuture<'_, Result<VerifiedStream, StorageError>>;
 
+    /// The bytes of the single block `cid` (not the file it may root), verified against it:
+    /// what the trustless gateway's `application/vnd.ipld.raw` answer carries.
+    fn get_block(&self, cid: Cid) -> BoxFuture<'_, Result<Bytes, StorageError>>;
+
     /// Whether the root block of `cid` is held.
     fn has(&self, cid: Cid) -> BoxFuture<'_, Result<bool, StorageError>>;
 

@@ -8,7 +8,9 @@
 //! - [`dag_pb`]: decoding those nodes, hostile bytes refused with typed errors;
 //! - [`walk`]: reading a file (or a byte range of it) out of its DAG, every block verified;
 //! - [`backend`]: the [`Storage`] trait every backend implements;
-//! - [`local`]: the embedded backend, a directory of verified blocks, atomic and streaming.
+//! - [`local`]: the embedded backend, a directory of verified blocks, atomic and streaming;
+//! - [`gateway`] (feature `server`): the HTTP gateway a node serves for any backend
+//!   (`/ipfs/{cid}` with ranges and raw blocks, a Kubo-RPC-compatible `/api/v0` subset).
 #![forbid(unsafe_code)]
 
 pub mod backend;
@@ -16,6 +18,8 @@ pub mod cid;
 pub mod dag_pb;
 mod encoding;
 pub mod error;
+#[cfg(feature = "server")]
+pub mod gateway;
 pub mod local;
 pub mod unixfs;
 pub mod walk;

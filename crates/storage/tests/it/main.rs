@@ -4,6 +4,8 @@
 //! forms it prints.
 #![allow(clippy::unwrap_used)]
 
+mod gateway;
+
 use confide_storage::unixfs::{Block, build};
 use confide_storage::{Cid, Codec, LocalStore};
 use serde_json::Value;

@@ -73,6 +73,19 @@ pub(crate) enum StorageCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Serve the store over HTTP until SIGINT/SIGTERM: the gateway (`GET /ipfs/CID`, byte
+    /// ranges, raw blocks) and Kubo's RPC for it (`/api/v0/add`, `cat`, `block/get`, `pin`).
+    /// Uploads are not authenticated: listen beyond loopback only on a trusted network.
+    Serve {
+        /// Address to listen on (port 0 picks a free one).
+        #[arg(long, default_value = "127.0.0.1:5001")]
+        listen: std::net::SocketAddr,
+        /// Largest file accepted by `/api/v0/add`, in bytes.
+        #[arg(long, default_value_t = 1 << 30)]
+        max_upload: u64,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 /// Which store.

@@ -32,6 +32,10 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         range: ByteRange,
     ) -> BoxFuture<'_, Result<VerifiedStream, StorageError>>;
 
+    /// The bytes of the single block `cid` (not the file it may root), verified against it:
+    /// what the trustless gateway's `application/vnd.ipld.raw` answer carries.
+    fn get_block(&self, cid: Cid) -> BoxFuture<'_, Result<Bytes, StorageError>>;
+
     /// Whether the root block of `cid` is held.
     fn has(&self, cid: Cid) -> BoxFuture<'_, Result<bool, StorageError>>;
 
@@ -86,6 +90,25 @@ pub fn read_verified(source: Arc<dyn BlockSource>, root: Cid, range: ByteRange) 
 pub async fn verified_size(source: &dyn BlockSource, root: Cid) -> Result<u64, StorageError> {
     let block = source.block(root).await?;
     crate::walk::file_size(root, &block).map_err(|e| locate(source, e))
+}
+
+/// Block `cid` from `source`, verified against it.
+pub async fn verified_block(source: &dyn BlockSource, cid: Cid) -> Result<Bytes, StorageError> {
+    let block = source.block(cid).await?;
+    crate::walk::check_block(cid, &block).map_err(|e| locate(source, e))?;
+    Ok(block)
+}
+
+/// Reads the first piece of `stream` and gives the stream back whole: how a server commits to
+/// a success status only once some bytes verified (a stream failing at once is an error to
+/// answer, not a body to cut).
+pub async fn verified_start(mut stream: VerifiedStream) -> Result<VerifiedStream, StorageError> {
+    match stream.next().await {
+        None => Ok(stream::empty().boxed()),
+        Some(first) => Ok(stream::once(std::future::ready(Ok(first?)))
+            .chain(stream)
+            .boxed()),
+    }
 }
 
 /// Collects a verified stream, refusing more than `limit` bytes.

@@ -12,7 +12,9 @@
 //! - [`location`]: a dataset's on-chain location as DataProtector writes it (`/p2p/<cid>` as a
 //!   binary multiaddr, or an `https://` URL);
 //! - `ipfs` (feature `ipfs`): a backend over an IPFS node's RPC API and a reader of HTTP
-//!   gateways, every byte verified here.
+//!   gateways, every byte verified here;
+//! - [`gateway`] (feature `server`): the HTTP gateway a node serves for any backend
+//!   (`/ipfs/{cid}` with ranges and raw blocks, a Kubo-RPC-compatible `/api/v0` subset).
 #![forbid(unsafe_code)]
 
 pub mod backend;
@@ -20,6 +22,8 @@ pub mod cid;
 pub mod dag_pb;
 mod encoding;
 pub mod error;
+#[cfg(feature = "server")]
+pub mod gateway;
 #[cfg(feature = "ipfs")]
 pub mod ipfs;
 pub mod local;

@@ -280,6 +280,10 @@ impl Storage for LocalStore {
         .boxed()
     }
 
+    fn get_block(&self, cid: Cid) -> BoxFuture<'_, Result<Bytes, StorageError>> {
+        self.blocking(move |store| LocalStore::get_block(store, &cid))
+    }
+
     fn has(&self, cid: Cid) -> BoxFuture<'_, Result<bool, StorageError>> {
         self.blocking(move |store| Ok(store.has(&cid)))
     }

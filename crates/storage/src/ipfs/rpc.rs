@@ -17,7 +17,7 @@ use super::Prefetched;
 use super::http::{Timeouts, base_url, check_status, client, read_body, send, timeout, transport};
 use super::multipart::{self, Upload, lock};
 use crate::backend::{
-    BlockSource, ByteStream, Storage, VerifiedStream, read_verified, verified_size,
+    BlockSource, ByteStream, Storage, VerifiedStream, read_verified, verified_block, verified_size,
 };
 use crate::cid::Cid;
 use crate::error::{MAX_BLOCK_SIZE, StorageError};
@@ -311,6 +311,10 @@ impl Storage for IpfsStore {
             Ok(read_verified(Arc::new(source), cid, range))
         }
         .boxed()
+    }
+
+    fn get_block(&self, cid: Cid) -> BoxFuture<'_, Result<Bytes, StorageError>> {
+        async move { verified_block(self, cid).await }.boxed()
     }
 
     fn has(&self, cid: Cid) -> BoxFuture<'_, Result<bool, StorageError>> {

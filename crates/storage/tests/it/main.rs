@@ -4,6 +4,7 @@
 //! forms it prints.
 #![allow(clippy::unwrap_used)]
 
+mod gateway;
 mod ipfs;
 mod location;
 

@@ -407,16 +407,16 @@ impl Started {
     }
 }
 
-/// The signals that stop the chain, installed up front.
+/// The signals that stop a server (the chain, the storage gateway), installed up front.
 #[cfg(unix)]
-struct StopSignals {
+pub(crate) struct StopSignals {
     interrupt: tokio::signal::unix::Signal,
     terminate: tokio::signal::unix::Signal,
 }
 
 #[cfg(unix)]
 impl StopSignals {
-    fn install() -> anyhow::Result<Self> {
+    pub(crate) fn install() -> anyhow::Result<Self> {
         use tokio::signal::unix::{SignalKind, signal};
         let install = |kind| signal(kind).context("cannot install the signal handlers");
         Ok(Self {
@@ -426,7 +426,7 @@ impl StopSignals {
     }
 
     /// Waits for a stop signal; returns its name.
-    async fn wait(&mut self) -> &'static str {
+    pub(crate) async fn wait(&mut self) -> &'static str {
         tokio::select! {
             _ = self.interrupt.recv() => "SIGINT",
             _ = self.terminate.recv() => "SIGTERM",
@@ -435,15 +435,15 @@ impl StopSignals {
 }
 
 #[cfg(not(unix))]
-struct StopSignals;
+pub(crate) struct StopSignals;
 
 #[cfg(not(unix))]
 impl StopSignals {
-    fn install() -> anyhow::Result<Self> {
+    pub(crate) fn install() -> anyhow::Result<Self> {
         Ok(Self)
     }
 
-    async fn wait(&mut self) -> &'static str {
+    pub(crate) async fn wait(&mut self) -> &'static str {
         let _ = tokio::signal::ctrl_c().await;
         "Ctrl-C"
     }

@@ -2,7 +2,7 @@
 //! node; where a deployment lives.
 
 mod deploy;
-mod dev;
+pub(crate) mod dev;
 mod info;
 
 use crate::cli::ChainCommand;

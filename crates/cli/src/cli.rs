@@ -70,6 +70,10 @@ pub(crate) enum StorageCommand {
         cid: String,
         /// Where to write it.
         out: PathBuf,
+        /// Read through this HTTP gateway (`https://ipfs.io`, a node's `/ipfs/`) instead of a
+        /// store; every block is verified all the same.
+        #[arg(long, env = "CONFIDE_IPFS_GATEWAY")]
+        gateway: Option<String>,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -88,12 +92,16 @@ pub(crate) enum StorageCommand {
     },
 }
 
-/// Which store.
+/// Which store: the local one, or an IPFS node's when `--ipfs` is given.
 #[derive(Debug, Args)]
 pub(crate) struct StoreArgs {
     /// The local store's directory [default: $CONFIDE_HOME/storage, else ~/.confide/storage].
     #[arg(long, env = "CONFIDE_STORE")]
     pub(crate) store: Option<PathBuf>,
+    /// Use this IPFS node's RPC API instead (Kubo's, js-ipfs's or a `confide storage serve`:
+    /// `http://127.0.0.1:5001`); the CID is checked against ours, reads are verified.
+    #[arg(long, env = "CONFIDE_IPFS_API")]
+    pub(crate) ipfs: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

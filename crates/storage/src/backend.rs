@@ -129,6 +129,36 @@ pub fn bytes_stream(bytes: impl Into<Bytes>) -> ByteStream {
     stream::once(std::future::ready(Ok(bytes.into()))).boxed()
 }
 
+/// A [`ByteStream`] of what `reader` gives, read on a blocking thread (a file, standard
+/// input) in pieces of at most 256 KiB, a few pieces ahead. Must be called within a tokio
+/// runtime.
+pub fn reader_stream(mut reader: impl Read + Send + 'static) -> ByteStream {
+    let (sender, receiver) = tokio::sync::mpsc::channel(4);
+    tokio::task::spawn_blocking(move || {
+        loop {
+            let mut piece = vec![0; crate::unixfs::CHUNK_SIZE];
+            let next = match reader.read(&mut piece) {
+                Ok(0) => return,
+                Ok(n) => {
+                    piece.truncate(n);
+                    Ok(Bytes::from(piece))
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => Err(e),
+            };
+            let failed = next.is_err();
+            // A dropped receiver means the upload was abandoned: stop reading.
+            if sender.blocking_send(next).is_err() || failed {
+                return;
+            }
+        }
+    });
+    stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|piece| (piece, receiver))
+    })
+    .boxed()
+}
+
 /// A blocking [`Read`] over the pieces an async task sends: how an async upload feeds the
 /// synchronous DAG builder on a blocking thread. A sender dropped early ends the data; an
 /// error sent ends it with that error.

@@ -12,14 +12,16 @@
 //!   an existing file with `O_CREAT` creates nothing), so a guest stops at limit + 1 entries.
 //!   `path_link` is refused: hard links would let an app alias inputs into its output.
 //! - stdout/stderr: captured into bounded tails; fds 0-2 cannot be renumbered.
-//! - time: a `poll_oneoff` (sleep) longer than the remaining wall time is not entered — wasm
-//!   epoch interruption cannot stop a guest blocked inside a host call.
+//! - time: a `poll_oneoff` (sleep) that would outlast the remaining wall time is not entered
+//!   (the guard sleeps the remaining time and stops the guest): epoch interruption cannot stop
+//!   a guest blocked inside a host call.
 //!
 //! Over a limit, the wrapper records why in [`RunState::stop`] and traps: the guest gets no
 //! chance to continue.
 
 use crate::module::WASI_MODULE;
 use crate::run::{RunState, Stop, count_entries};
+use std::time::{Duration, Instant, SystemTime};
 use wasmtime::{Caller, Extern, Instance, Linker, Memory, Module, Store, TypedFunc};
 
 const ERRNO_SUCCESS: i32 = 0;
@@ -293,24 +295,62 @@ fn capture_stdio(
     }
 }
 
-/// The shortest relative clock timeout of a `poll_oneoff`, if it has one.
-fn shortest_relative_timeout(bytes: &[u8], subscriptions: i32, count: i32) -> Option<u64> {
+/// How long a `poll_oneoff` may block: until its earliest clock subscription fires
+/// (relative, or absolute on the realtime clock or on the run's monotonic clock, whose origin
+/// is `clock_origin`). `None` when it has no clock subscription (it then returns at once: files
+/// are always ready and stdin is closed) or its subscriptions are unreadable.
+fn longest_wait(
+    bytes: &[u8],
+    subscriptions: i32,
+    count: i32,
+    clock_origin: Instant,
+) -> Option<Duration> {
+    const REALTIME: u32 = 0;
+    const MONOTONIC: u32 = 1;
     let count = u32::try_from(count)
         .ok()
         .filter(|n| *n <= MAX_SUBSCRIPTIONS)?;
     let base = subscriptions as u32 as usize;
-    let mut shortest: Option<u64> = None;
+    let mut shortest: Option<Duration> = None;
     for index in 0..count as usize {
         let at = base.checked_add(index * SUBSCRIPTION_SIZE)?;
-        let tag = *bytes.get(at + 8)?;
-        let flags = u16::from_le_bytes(bytes.get(at + 40..at + 42)?.try_into().ok()?);
-        // Tag 0 is a clock; flag bit 0 makes its timeout absolute (not bounded here).
-        if tag == 0 && flags & 1 == 0 {
-            let timeout = read_u64(bytes, at + 24)?;
-            shortest = Some(shortest.map_or(timeout, |seen| seen.min(timeout)));
+        // Tag 0 is a clock: id, timeout (ns), precision, flags (bit 0: absolute).
+        if *bytes.get(at + 8)? != 0 {
+            continue;
         }
+        let id = read_u32(bytes, at + 16)?;
+        let timeout = Duration::from_nanos(read_u64(bytes, at + 24)?);
+        let absolute = u16::from_le_bytes(bytes.get(at + 40..at + 42)?.try_into().ok()?) & 1 == 1;
+        let wait = match (absolute, id) {
+            (false, _) => timeout,
+            (true, MONOTONIC) => timeout.saturating_sub(clock_origin.elapsed()),
+            (true, REALTIME) => timeout.saturating_sub(
+                SystemTime::now()
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .unwrap_or_default(),
+            ),
+            // Other clocks are refused by wasmtime-wasi.
+            (true, _) => continue,
+        };
+        shortest = Some(shortest.map_or(wait, |seen| seen.min(wait)));
     }
     shortest
+}
+
+/// The run's monotonic clock: nanoseconds since `origin`, which the `poll_oneoff` guard knows.
+#[derive(Debug)]
+pub(crate) struct RunClock {
+    pub(crate) origin: Instant,
+}
+
+impl wasmtime_wasi::HostMonotonicClock for RunClock {
+    fn resolution(&self) -> u64 {
+        1
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
 }
 
 /// Replaces the guarded calls in `linker` (which must allow shadowing).
@@ -447,15 +487,14 @@ pub(crate) fn add_guards(linker: &mut Linker<RunState>) -> wasmtime::Result<()> 
         WASI_MODULE,
         "poll_oneoff",
         |mut caller: Caller<'_, RunState>, subs: i32, events: i32, count: i32, nevents: i32| {
-            let shortest = memory(&mut caller)
-                .and_then(|memory| shortest_relative_timeout(memory.data(&caller), subs, count));
+            let origin = caller.data().clock_origin;
+            let wait = memory(&mut caller)
+                .and_then(|memory| longest_wait(memory.data(&caller), subs, count, origin));
             let remaining = caller
                 .data()
                 .deadline
-                .saturating_duration_since(std::time::Instant::now());
-            if let Some(timeout) = shortest
-                && u128::from(timeout) > remaining.as_nanos()
-            {
+                .saturating_duration_since(Instant::now());
+            if wait.is_some_and(|wait| wait > remaining) {
                 std::thread::sleep(remaining);
                 return Err(stop(&mut caller, Stop::Timeout));
             }

@@ -23,6 +23,8 @@ pub(crate) struct RunState {
     pub(crate) originals: Option<Originals>,
     /// When the wall time runs out.
     pub(crate) deadline: Instant,
+    /// Origin of the guest's monotonic clock.
+    pub(crate) clock_origin: Instant,
     /// Why a guard stopped the guest, if one did.
     pub(crate) stop: Option<Stop>,
 }
@@ -179,7 +181,23 @@ pub(crate) fn read_computed_json(output_dir: &Path) -> Result<ComputedFile, Sand
                     crate::env::IEXEC_OUT
                 ))
             })?;
-            let metadata = std::fs::symlink_metadata(&host_path).map_err(|_| {
+            // Every component is checked without following links: a link the app made could
+            // point anywhere on the host.
+            let mut metadata = std::fs::symlink_metadata(output_dir);
+            for prefix in host_path.ancestors().collect::<Vec<_>>().iter().rev() {
+                if prefix.starts_with(output_dir) && *prefix != output_dir {
+                    metadata = std::fs::symlink_metadata(prefix);
+                    if metadata
+                        .as_ref()
+                        .is_ok_and(|metadata| metadata.is_symlink())
+                    {
+                        return Err(bad(format!(
+                            "deterministic-output-path {output:?} goes through a symbolic link"
+                        )));
+                    }
+                }
+            }
+            let metadata = metadata.map_err(|_| {
                 bad(format!(
                     "deterministic-output-path {output:?} does not exist"
                 ))
@@ -230,4 +248,89 @@ pub struct RunOutcome {
     pub stdout_tail: String,
     /// The end of the app's stderr.
     pub stderr_tail: String,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn computed_json_error(output: &str, prepare: impl FnOnce(&Path)) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        prepare(dir.path());
+        std::fs::write(
+            dir.path().join("computed.json"),
+            format!(r#"{{"deterministic-output-path":"{output}"}}"#),
+        )
+        .unwrap();
+        read_computed_json(dir.path()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn deterministic_outputs_are_never_reached_through_links() {
+        let through_link = computed_json_error("/iexec_out/etc/passwd", |dir| {
+            std::os::unix::fs::symlink("/etc", dir.join("etc")).unwrap();
+        });
+        assert!(
+            through_link.contains("goes through a symbolic link"),
+            "{through_link}"
+        );
+        let a_link = computed_json_error("/iexec_out/passwd", |dir| {
+            std::os::unix::fs::symlink("/etc/passwd", dir.join("passwd")).unwrap();
+        });
+        assert!(a_link.contains("goes through a symbolic link"), "{a_link}");
+    }
+
+    #[test]
+    fn deterministic_outputs_stay_in_iexec_out() {
+        for path in [
+            "/iexec_in/x",
+            "/iexec_out/../x",
+            "/iexec_outside",
+            "relative",
+        ] {
+            let error = computed_json_error(path, |_| {});
+            assert!(
+                error.contains("is not inside /iexec_out"),
+                "{path}: {error}"
+            );
+        }
+        let missing = computed_json_error("/iexec_out/nothing", |_| {});
+        assert!(missing.contains("does not exist"), "{missing}");
+    }
+
+    #[test]
+    fn computed_json_itself_must_be_a_regular_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("/etc/hostname", dir.path().join("computed.json")).unwrap();
+        let error = read_computed_json(dir.path()).unwrap_err().to_string();
+        assert!(error.contains("not a regular file"), "{error}");
+    }
+
+    #[test]
+    fn callback_data_alone_is_enough_and_nothing_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("computed.json"),
+            r#"{"callback-data":"0x01"}"#,
+        )
+        .unwrap();
+        let computed = read_computed_json(dir.path()).unwrap();
+        assert_eq!(computed.callback_data.as_deref(), Some("0x01"));
+        std::fs::write(dir.path().join("computed.json"), "{}").unwrap();
+        let error = read_computed_json(dir.path()).unwrap_err().to_string();
+        assert!(error.contains("neither"), "{error}");
+    }
+
+    #[test]
+    fn tails_keep_the_last_bytes() {
+        let mut tail = Tail::new(4);
+        tail.push(b"ab");
+        tail.push(b"cdef");
+        assert_eq!(tail.text(), "cdef");
+        tail.push(b"0123456789");
+        assert_eq!(tail.text(), "6789");
+        tail.push(b"x");
+        assert_eq!(tail.text(), "789x");
+    }
 }

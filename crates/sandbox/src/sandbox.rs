@@ -2,7 +2,7 @@
 
 use crate::env::{AppEnv, IEXEC_IN, IEXEC_OUT};
 use crate::error::SandboxError;
-use crate::guard::{Originals, add_guards, shim_module};
+use crate::guard::{Originals, RunClock, add_guards, shim_module};
 use crate::limits::{Limits, MemoryLimiter};
 use crate::module::{AppModule, Measurement, WASI_MODULE, check_bytes, check_interface};
 use crate::run::{
@@ -134,6 +134,7 @@ fn empty_state() -> RunState {
         stderr: Tail::new(0),
         originals: None,
         deadline: Instant::now(),
+        clock_origin: Instant::now(),
         stop: None,
     }
 }
@@ -270,6 +271,7 @@ impl Sandbox {
             })?;
 
         let started = Instant::now();
+        wasi.monotonic_clock(RunClock { origin: started });
         let state = RunState {
             wasi: wasi.build_p1(),
             memory: MemoryLimiter {
@@ -287,6 +289,7 @@ impl Sandbox {
             stderr: Tail::new(limits.stdio_tail_bytes),
             originals: None,
             deadline: started + limits.wall_time,
+            clock_origin: started,
             stop: None,
         };
         let mut store = Store::new(&self.engine, state);
@@ -394,8 +397,13 @@ fn failure(store: &Store<RunState>, limits: &Limits, error: &wasmtime::Error) ->
             requested,
         };
     }
+    // The trap's own words (its wasm backtrace has no names: modules are not symbolized).
+    let message = match error.downcast_ref::<Trap>() {
+        Some(trap) => trap.to_string(),
+        None => format!("{error:#}"),
+    };
     SandboxError::Trap {
-        message: format!("{error:#}"),
+        message,
         stderr_tail: state.stderr.text(),
     }
 }

@@ -1,5 +1,6 @@
-//! Tries to write outside `/iexec_out`; prints each attempt's outcome and exits with the number
-//! of attempts that succeeded (0 when the sandbox holds).
+//! Tries to write outside `/iexec_out`; reports each attempt's outcome (one line each, in
+//! `/iexec_out/report.txt`) and exits with the number of attempts that succeeded (0 when the
+//! sandbox holds).
 use std::fs;
 use std::os::fd::AsRawFd;
 
@@ -43,13 +44,14 @@ fn main() {
         name.to_string(),
     ];
     let mut escaped = 0;
+    let mut report = Vec::new();
     for path in &attempts {
         match fs::write(path, b"escaped") {
             Ok(()) => {
                 escaped += 1;
-                eprintln!("{path}: written");
+                report.push(format!("{path}: written"));
             }
-            Err(error) => eprintln!("{path}: refused ({error})"),
+            Err(error) => report.push(format!("{path}: refused ({error})")),
         }
     }
     // A symbolic link in the writable directory pointing outside it, then a write through it.
@@ -63,11 +65,11 @@ fn main() {
             Ok(()) => match fs::write(format!("{link}/{name}"), b"escaped") {
                 Ok(()) => {
                     escaped += 1;
-                    eprintln!("{link} -> {target}: written through");
+                    report.push(format!("{link} -> {target}: written through"));
                 }
-                Err(error) => eprintln!("{link} -> {target}: write refused ({error})"),
+                Err(error) => report.push(format!("{link} -> {target}: write refused ({error})")),
             },
-            Err(errno) => eprintln!("{link} -> {target}: link refused (errno {errno})"),
+            Err(errno) => report.push(format!("{link} -> {target}: link refused (errno {errno})")),
         }
     }
     // Modifying an input file in place.
@@ -77,9 +79,10 @@ fn main() {
     {
         Ok(_) => {
             escaped += 1;
-            eprintln!("/iexec_in/input.txt: opened for writing");
+            report.push(format!("/iexec_in/input.txt: opened for writing"));
         }
-        Err(error) => eprintln!("/iexec_in/input.txt: refused ({error})"),
+        Err(error) => report.push(format!("/iexec_in/input.txt: refused ({error})")),
     }
+    fs::write("/iexec_out/report.txt", report.join("\n")).expect("write the report");
     std::process::exit(escaped);
 }

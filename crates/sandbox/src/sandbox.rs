@@ -230,6 +230,9 @@ impl Sandbox {
     }
 
     /// Runs the app to its exit (blocking the calling thread) and checks its output.
+    ///
+    /// From async code, call it on a blocking thread (`tokio::task::spawn_blocking`):
+    /// wasmtime-wasi's synchronous calls may enter a tokio runtime of their own.
     pub fn run(&self, app: &AppRun<'_>) -> Result<RunOutcome, SandboxError> {
         for (what, dir) in [
             ("the input directory", &app.input_dir),

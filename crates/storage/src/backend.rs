@@ -129,12 +129,11 @@ pub fn bytes_stream(bytes: impl Into<Bytes>) -> ByteStream {
     stream::once(std::future::ready(Ok(bytes.into()))).boxed()
 }
 
-/// A [`ByteStream`] of what `reader` gives, read on a blocking thread (a file, standard
-/// input) in pieces of at most 256 KiB, a few pieces ahead. Must be called within a tokio
-/// runtime.
+/// A [`ByteStream`] of what `reader` gives (a file, standard input), read on a thread of its
+/// own in pieces of at most 256 KiB, a few pieces ahead.
 pub fn reader_stream(mut reader: impl Read + Send + 'static) -> ByteStream {
     let (sender, receiver) = tokio::sync::mpsc::channel(4);
-    tokio::task::spawn_blocking(move || {
+    std::thread::spawn(move || {
         loop {
             let mut piece = vec![0; crate::unixfs::CHUNK_SIZE];
             let next = match reader.read(&mut piece) {

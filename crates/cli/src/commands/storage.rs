@@ -7,8 +7,8 @@
 use crate::cli::{StorageCommand, StoreArgs};
 use crate::output::Output;
 use anyhow::Context;
-use confide_storage::gateway::{GatewayConfig, serve};
 use confide_storage::backend::reader_stream;
+use confide_storage::gateway::{GatewayConfig, serve};
 use confide_storage::{
     ByteRange, Cid, GatewayReader, IpfsConfig, IpfsStore, LocalStore, Storage, Timeouts,
 };
@@ -78,8 +78,7 @@ fn add(file: &Path, args: &StoreArgs, out: &Output) -> anyhow::Result<()> {
         Box::new(std::io::stdin())
     } else {
         Box::new(
-            std::fs::File::open(file)
-                .with_context(|| format!("cannot open {}", file.display()))?,
+            std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?,
         )
     };
     let cannot = || format!("cannot store {}", file.display());

@@ -169,6 +169,31 @@ fn serve_takes_uploads_and_serves_them_until_sigterm() {
     assert_eq!(status, 206);
     assert!(got == bytes[262_140..262_150]);
 
+    // The CLI's own IPFS client against the node: add (our CID checked against the node's),
+    // get through its RPC API and through its gateway, both verified.
+    let url = started["url"].as_str().unwrap();
+    let other: Vec<u8> = (0..600_000).map(|i| (i * 7 % 253) as u8).collect();
+    let file = dir.path().join("other.bin");
+    std::fs::write(&file, &other).unwrap();
+    let output = confide(&["--json", "storage", "add", path(&file), "--ipfs", url]);
+    assert_code(&output, 0);
+    let added: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let other_cid = confide_storage::cid_of(&other).to_string();
+    assert_eq!(added["cid"], other_cid);
+    assert_eq!(added["size"], other.len());
+    for (flag, value) in [("--ipfs", url), ("--gateway", url)] {
+        let copy = dir.path().join("remote-copy.bin");
+        let output = confide(&["storage", "get", &other_cid, path(&copy), flag, value]);
+        assert_code(&output, 0);
+        assert!(std::fs::read(&copy).unwrap() == other, "{flag}");
+    }
+    // A CID the node does not have: an error, and no file.
+    let missing = dir.path().join("missing.bin");
+    let absent = confide_storage::cid_of(b"absent").to_string();
+    let output = confide(&["storage", "get", &absent, path(&missing), "--ipfs", url]);
+    assert_code(&output, 1);
+    assert!(!missing.exists());
+
     // SIGTERM: a clean exit; the file stays in the store for `confide storage get`.
     let mut served = served;
     let pid = served.child.id().to_string();

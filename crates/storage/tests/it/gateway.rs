@@ -174,8 +174,8 @@ fn request(
     }
 }
 
-/// A multipart/form-data body with one file part, as Kubo clients send.
-fn multipart(name: &str, data: &[u8]) -> (String, Vec<u8>) {
+/// `POST target` of `data` as the one file part of a multipart form named `name`.
+fn upload(addr: SocketAddr, target: &str, name: &str, data: &[u8]) -> Reply {
     let boundary = "------------------------confide0123456789";
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
@@ -184,7 +184,14 @@ fn multipart(name: &str, data: &[u8]) -> (String, Vec<u8>) {
     .into_bytes();
     body.extend_from_slice(data);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    request(
+        addr,
+        "POST",
+        target,
+        &[("Content-Type", &content_type)],
+        &body,
+    )
 }
 
 fn data(size: usize) -> Vec<u8> {
@@ -408,13 +415,11 @@ fn a_corrupted_block_aborts_the_body() {
 fn kubo_rpc_add_cat_block_pin_version() {
     let gateway = Gateway::start(GatewayConfig::default());
     let bytes = data(FILE_SIZE);
-    let (content_type, body) = multipart("photo.sealed", &bytes);
-    let reply = request(
+    let reply = upload(
         gateway.addr,
-        "POST",
         "/api/v0/add?cid-version=1&pin=true",
-        &[("Content-Type", &content_type)],
-        &body,
+        "photo.sealed",
+        &bytes,
     );
     assert_eq!(reply.status, 200, "{}", reply.text());
     let added = reply.json();
@@ -471,11 +476,7 @@ fn kubo_rpc_add_cat_block_pin_version() {
     );
     let reply = gateway.request("POST", "/api/v0/cat", &[]);
     assert_eq!(reply.status, 400);
-    let reply = gateway.request(
-        "POST",
-        "/api/v0/add?cid-version=0",
-        &[("Content-Type", &content_type)],
-    );
+    let reply = upload(gateway.addr, "/api/v0/add?cid-version=0", "v0", b"x");
     assert_eq!(reply.status, 400);
 
     // version; GET is not allowed, as on Kubo.
@@ -500,27 +501,13 @@ fn uploads_over_the_limit_are_refused_and_leave_no_pin() {
     });
     // Exactly the limit: accepted.
     let bytes = data(limit as usize);
-    let (content_type, body) = multipart("fits", &bytes);
-    let reply = request(
-        gateway.addr,
-        "POST",
-        "/api/v0/add",
-        &[("Content-Type", &content_type)],
-        &body,
-    );
+    let reply = upload(gateway.addr, "/api/v0/add", "fits", &bytes);
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert_eq!(reply.json()["Hash"], cid_of(&bytes).to_string());
 
     // One byte more: 413, no root stored, nothing pinned.
     let bytes = data(limit as usize + 1);
-    let (content_type, body) = multipart("too-big", &bytes);
-    let reply = request(
-        gateway.addr,
-        "POST",
-        "/api/v0/add",
-        &[("Content-Type", &content_type)],
-        &body,
-    );
+    let reply = upload(gateway.addr, "/api/v0/add", "too-big", &bytes);
     assert_eq!(reply.status, 413, "{}", reply.text());
     assert_eq!(reply.json()["Type"], "error");
     assert!(!gateway.store.has(&cid_of(&bytes)));
@@ -531,14 +518,7 @@ fn uploads_over_the_limit_are_refused_and_leave_no_pin() {
 
     // Far more (past the body limit too): still a 413.
     let bytes = data(limit as usize + 2 * 1024 * 1024);
-    let (content_type, body) = multipart("far-too-big", &bytes);
-    let reply = request(
-        gateway.addr,
-        "POST",
-        "/api/v0/add",
-        &[("Content-Type", &content_type)],
-        &body,
-    );
+    let reply = upload(gateway.addr, "/api/v0/add", "far-too-big", &bytes);
     assert_eq!(reply.status, 413, "{}", reply.text());
 }
 

@@ -58,17 +58,6 @@ pub trait BlockSource: Send + Sync + 'static {
     fn location(&self, cid: Cid) -> String;
 }
 
-/// Names the block's supplier in a corruption error.
-fn locate(source: &dyn BlockSource, error: StorageError) -> StorageError {
-    match error {
-        StorageError::Corrupt { cid, .. } => StorageError::Corrupt {
-            cid,
-            from: source.location(cid),
-        },
-        other => other,
-    }
-}
-
 /// Streams `range` of file `root`, fetching blocks from `source` one at a time and verifying
 /// each (see [`DagWalk`]) before yielding its bytes.
 pub fn read_verified(source: Arc<dyn BlockSource>, root: Cid, range: ByteRange) -> VerifiedStream {
@@ -76,7 +65,9 @@ pub fn read_verified(source: Arc<dyn BlockSource>, root: Cid, range: ByteRange) 
     stream::try_unfold((source, walk), |(source, mut walk)| async move {
         while let Some(cid) = walk.next_cid() {
             let block = source.block(cid).await?;
-            let data = walk.feed(block).map_err(|e| locate(&*source, e))?;
+            let data = walk
+                .feed(block)
+                .map_err(|e| e.located(|cid| source.location(cid)))?;
             if !data.is_empty() {
                 return Ok(Some((data, (source, walk))));
             }
@@ -89,13 +80,13 @@ pub fn read_verified(source: Arc<dyn BlockSource>, root: Cid, range: ByteRange) 
 /// The file size [`read_verified`] would read, from the root block alone.
 pub async fn verified_size(source: &dyn BlockSource, root: Cid) -> Result<u64, StorageError> {
     let block = source.block(root).await?;
-    crate::walk::file_size(root, &block).map_err(|e| locate(source, e))
+    crate::walk::file_size(root, &block).map_err(|e| e.located(|cid| source.location(cid)))
 }
 
 /// Block `cid` from `source`, verified against it.
 pub async fn verified_block(source: &dyn BlockSource, cid: Cid) -> Result<Bytes, StorageError> {
     let block = source.block(cid).await?;
-    crate::walk::check_block(cid, &block).map_err(|e| locate(source, e))?;
+    crate::walk::check_block(cid, &block).map_err(|e| e.located(|cid| source.location(cid)))?;
     Ok(block)
 }
 

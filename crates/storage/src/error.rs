@@ -108,3 +108,17 @@ pub enum StorageError {
         reason: String,
     },
 }
+
+impl StorageError {
+    /// Names where a corrupt block came from (the checks do not know: a file of the store, a
+    /// URL); any other error is returned unchanged.
+    pub fn located(self, location: impl FnOnce(Cid) -> String) -> Self {
+        match self {
+            Self::Corrupt { cid, .. } => Self::Corrupt {
+                cid,
+                from: location(cid),
+            },
+            other => other,
+        }
+    }
+}

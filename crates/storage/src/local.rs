@@ -66,7 +66,7 @@ impl LocalStore {
 
     /// Stores `block` (verified first) unless it is there already.
     pub fn put_block(&self, block: &Block) -> Result<(), StorageError> {
-        check_block(block.cid, &block.data).map_err(|e| located(e, "<input>"))?;
+        check_block(block.cid, &block.data).map_err(|e| e.located(|_| "<input>".to_owned()))?;
         self.write_block(block)
     }
 
@@ -207,13 +207,7 @@ impl LocalStore {
 
     /// Names the block's file in a corruption error.
     fn locate(&self, error: StorageError) -> StorageError {
-        match &error {
-            StorageError::Corrupt { cid, .. } => {
-                let path = self.block_path(cid);
-                located(error, &path.display().to_string())
-            }
-            _ => error,
-        }
+        error.located(|cid| BlockSource::location(self, cid))
     }
 
     /// Runs `work` on a blocking thread (file I/O must not stall the async runtime).
@@ -228,16 +222,6 @@ impl LocalStore {
                 .map_err(|e| StorageError::Stream(io::Error::other(e)))?
         }
         .boxed()
-    }
-}
-
-fn located(error: StorageError, from: &str) -> StorageError {
-    match error {
-        StorageError::Corrupt { cid, .. } => StorageError::Corrupt {
-            cid,
-            from: from.to_owned(),
-        },
-        other => other,
     }
 }
 

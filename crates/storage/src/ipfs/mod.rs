@@ -37,13 +37,7 @@ struct Prefetched {
 
 impl Prefetched {
     fn new(root: Cid, block: Bytes, rest: Arc<dyn BlockSource>) -> Result<Self, StorageError> {
-        check_block(root, &block).map_err(|error| match error {
-            StorageError::Corrupt { cid, .. } => StorageError::Corrupt {
-                cid,
-                from: rest.location(cid),
-            },
-            other => other,
-        })?;
+        check_block(root, &block).map_err(|e| e.located(|cid| rest.location(cid)))?;
         Ok(Self {
             root,
             block: Mutex::new(Some(block)),

@@ -1,6 +1,6 @@
 //! `confide bench gas`: the document's shape (figures are reported, not asserted).
 
-use crate::{assert_code, confide, json, path, stderr};
+use crate::{assert_code, assert_fails, confide, json, path};
 use confide_chain::deploy::reference_package_dir;
 use std::path::PathBuf;
 
@@ -77,10 +77,5 @@ fn bench_gas_prints_both_implementations() {
 fn bench_gas_without_the_reference_says_how_to_get_it() {
     let dir = tempfile::tempdir().unwrap();
     let output = confide(&["bench", "gas", "--reference", path(dir.path())]);
-    assert_code(&output, 1);
-    assert!(
-        stderr(&output).contains("scripts/reference-poco"),
-        "{}",
-        stderr(&output)
-    );
+    assert_fails(&output, 1, "scripts/reference-poco");
 }

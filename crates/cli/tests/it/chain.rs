@@ -1,7 +1,7 @@
 //! `confide chain dev`: the real binary serving JSON-RPC — Foundry's `cast` against it, a
 //! SIGKILL and a restart on the same data directory, and starts that must fail clearly.
 
-use crate::{assert_code, confide, path, stderr};
+use crate::{assert_code, assert_fails, confide, path, stderr};
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_eips::eip2930::AccessList;
@@ -11,8 +11,8 @@ use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolCall;
 use confide_chain::artifacts::bindings::IERC20;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
@@ -114,7 +114,12 @@ impl DevNode {
     /// Calls `method`; returns its result (panics on an error).
     fn rpc(&self, method: &str, params: Value) -> Value {
         let request = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-        let (status, body) = post(self.addr, request.to_string().as_bytes()).unwrap();
+        let (status, body) = crate::http(
+            self.addr,
+            "POST / HTTP/1.1\r\nContent-Type: application/json",
+            request.to_string().as_bytes(),
+        )
+        .unwrap();
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
         let answer: Value = serde_json::from_slice(&body).unwrap();
         assert!(answer.get("error").is_none(), "{method}: {answer}");
@@ -201,31 +206,6 @@ impl Drop for DevNode {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// A minimal HTTP/1.1 POST (Connection: close).
-fn post(addr: SocketAddr, body: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {
-    let mut stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
-    write!(
-        stream,
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )?;
-    stream.write_all(body)?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response)?;
-    let split = response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| std::io::Error::other("no header end"))?;
-    let head = String::from_utf8_lossy(&response[..split]).to_string();
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other("no status"))?;
-    Ok((status, response[split + 4..].to_vec()))
 }
 
 fn quantity(value: &Value) -> u64 {
@@ -616,33 +596,18 @@ fn hostile_starts_fail_with_a_clear_message() {
         "--accounts",
         "3",
     ]);
-    assert_code(&output, 1);
-    assert!(
-        stderr(&output).contains("holds another chain"),
-        "{}",
-        stderr(&output)
-    );
+    assert_fails(&output, 1, "holds another chain");
 
     // The data directory is a file; the journal is not one.
     let file = dir.path().join("file");
     std::fs::write(&file, b"not a directory").unwrap();
     let output = confide(&["chain", "dev", "--port", "0", "--data-dir", path(&file)]);
-    assert_code(&output, 1);
-    assert!(
-        stderr(&output).contains("cannot create the data directory"),
-        "{}",
-        stderr(&output)
-    );
+    assert_fails(&output, 1, "cannot create the data directory");
     let garbage = dir.path().join("garbage");
     std::fs::create_dir(&garbage).unwrap();
     std::fs::write(garbage.join("chain.journal"), b"GARBAGE GARBAGE GARBAGE").unwrap();
     let output = confide(&["chain", "dev", "--port", "0", "--data-dir", path(&garbage)]);
-    assert_code(&output, 1);
-    assert!(
-        stderr(&output).contains("cannot open the dev chain in"),
-        "{}",
-        stderr(&output)
-    );
+    assert_fails(&output, 1, "cannot open the dev chain in");
 
     // Usage errors.
     assert_code(

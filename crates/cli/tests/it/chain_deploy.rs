@@ -2,7 +2,7 @@
 //! dev chain and on anvil, the deployment file read back, the genesis deployment of a dev chain.
 
 use crate::chain::foundry_tool;
-use crate::{assert_code, confide, json, path, stderr};
+use crate::{assert_code, assert_fails, confide, json, path, stderr};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -191,10 +191,5 @@ fn deploy_and_info_on_anvil() {
 
     // anvil does not know Confide: info asks for the file.
     let output = confide(&["chain", "info", "--rpc", &node.url]);
-    assert_code(&output, 1);
-    assert!(
-        stderr(&output).contains("--deployment"),
-        "{}",
-        stderr(&output)
-    );
+    assert_fails(&output, 1, "--deployment");
 }

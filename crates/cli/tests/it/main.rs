@@ -60,6 +60,42 @@ pub(crate) fn assert_code(output: &Output, code: i32) {
     );
 }
 
+/// Asserts the exit code and that standard error says `needle`.
+pub(crate) fn assert_fails(output: &Output, code: i32, needle: &str) {
+    assert_code(output, code);
+    assert!(stderr(output).contains(needle), "{}", stderr(output));
+}
+
+/// One HTTP/1.1 request (`Connection: close`): `head` is the request line and any headers;
+/// returns the status and the body.
+pub(crate) fn http(
+    addr: std::net::SocketAddr,
+    head: &str,
+    body: &[u8],
+) -> std::io::Result<(u16, Vec<u8>)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(60)))?;
+    write!(
+        stream,
+        "{head}\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )?;
+    stream.write_all(body)?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("no header end"))?;
+    let status = String::from_utf8_lossy(&response[..split])
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no status"))?;
+    Ok((status, response[split + 4..].to_vec()))
+}
+
 pub(crate) fn json(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(output)))
 }

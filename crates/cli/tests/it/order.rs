@@ -1,6 +1,6 @@
 //! `confide order hash|sign|verify` against the protocol's independent vectors.
 
-use crate::{assert_code, confide, confide_in, json, path, stderr, stdout};
+use crate::{assert_code, assert_fails, confide, confide_in, json, path, stderr, stdout};
 use serde_json::Value;
 
 fn vectors() -> Value {
@@ -58,11 +58,10 @@ fn verify_accepts_the_reference_signature_and_names_failures() {
     // Wrong signer: exit 3, both addresses named.
     let other = "0x000000000000000000000000000000000000dEaD";
     let output = run_with(vector, "verify", &["--signer", other], &vector["order"]);
-    assert_code(&output, 3);
-    assert!(
-        stderr(&output).contains("expected 0x000000000000000000000000000000000000dEaD"),
-        "{}",
-        stderr(&output)
+    assert_fails(
+        &output,
+        3,
+        "expected 0x000000000000000000000000000000000000dEaD",
     );
 
     // A tampered field: exit 3.

@@ -2,9 +2,9 @@
 //! corrupted store is refused and leaves no output file. `confide storage serve`: the store's
 //! HTTP gateway, fed and read by a client on the socket, stopped by SIGTERM.
 
-use crate::{assert_code, confide, json, path};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use crate::{assert_code, confide, http, json, path};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 
 #[test]
@@ -91,27 +91,6 @@ impl Drop for Served {
 }
 
 /// One HTTP/1.1 request (`Connection: close`); returns the status and body.
-fn http(addr: SocketAddr, head: &str, body: &[u8]) -> (u16, Vec<u8>) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    write!(
-        stream,
-        "{head}\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .unwrap();
-    stream.write_all(body).unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let status = String::from_utf8_lossy(&response[..split])
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    (status, response[split + 4..].to_vec())
-}
-
 #[test]
 fn serve_takes_uploads_and_serves_them_until_sigterm() {
     let dir = tempfile::tempdir().unwrap();
@@ -151,21 +130,23 @@ fn serve_takes_uploads_and_serves_them_until_sigterm() {
             "POST /api/v0/add HTTP/1.1\r\nContent-Type: multipart/form-data; boundary={boundary}"
         ),
         &body,
-    );
+    )
+    .unwrap();
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
     let added: serde_json::Value = serde_json::from_slice(&answer).unwrap();
     let cid = confide_storage::cid_of(&bytes).to_string();
     assert_eq!(added["Hash"], cid);
 
     // Read back through the gateway, and a range of it.
-    let (status, got) = http(served.addr, &format!("GET /ipfs/{cid} HTTP/1.1"), &[]);
+    let (status, got) = http(served.addr, &format!("GET /ipfs/{cid} HTTP/1.1"), &[]).unwrap();
     assert_eq!(status, 200);
     assert!(got == bytes);
     let (status, got) = http(
         served.addr,
         &format!("GET /ipfs/{cid} HTTP/1.1\r\nRange: bytes=262140-262149"),
         &[],
-    );
+    )
+    .unwrap();
     assert_eq!(status, 206);
     assert!(got == bytes[262_140..262_150]);
 

@@ -1,6 +1,6 @@
 //! `confide wallet create|import|show`.
 
-use crate::{assert_code, confide, json, path, stderr};
+use crate::{assert_code, assert_fails, confide, json, path, stderr};
 
 #[test]
 fn import_then_show_gives_the_keys_address() {
@@ -84,10 +84,5 @@ fn no_password_source_is_a_clear_error() {
         "--keystore",
         path(&dir.path().join("k.json")),
     ]);
-    assert_code(&output, 1);
-    assert!(
-        stderr(&output).contains("--password-file"),
-        "{}",
-        stderr(&output)
-    );
+    assert_fails(&output, 1, "--password-file");
 }

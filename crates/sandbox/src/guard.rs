@@ -57,81 +57,53 @@ const FORWARDED: [(&str, &[bool]); 9] = [
 /// are called through this shim: it imports the app's memory and the originals, and exports
 /// the memory again and one forwarding function per original (`local.get`s, `call`).
 pub(crate) fn shim_module() -> Vec<u8> {
-    fn leb128(mut value: usize, out: &mut Vec<u8>) {
-        loop {
-            let byte = (value & 0x7f) as u8;
-            value >>= 7;
-            if value == 0 {
-                out.push(byte);
-                return;
-            }
-            out.push(byte | 0x80);
+    use wasm_encoder::{
+        CodeSection, EntityType, ExportKind, ExportSection, Function, FunctionSection,
+        ImportSection, MemoryType, Module, TypeSection, ValType,
+    };
+    let count = FORWARDED.len() as u32;
+    let mut types = TypeSection::new();
+    let mut imports = ImportSection::new();
+    let mut functions = FunctionSection::new();
+    let mut exports = ExportSection::new();
+    let mut code = CodeSection::new();
+    imports.import(
+        "app",
+        "memory",
+        MemoryType {
+            minimum: 0,
+            maximum: None,
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        },
+    );
+    exports.export("memory", ExportKind::Memory, 0);
+    for (index, (field, params)) in (0u32..).zip(FORWARDED) {
+        let params = params
+            .iter()
+            .map(|wide| if *wide { ValType::I64 } else { ValType::I32 });
+        types.ty().function(params, [ValType::I32]);
+        // Imported originals are functions 0..count; the forwarders count..2 × count.
+        imports.import("wasi", field, EntityType::Function(index));
+        functions.function(index);
+        exports.export(field, ExportKind::Func, count + index);
+        let mut body = Function::new([]);
+        let mut instructions = body.instructions();
+        for param in 0..FORWARDED[index as usize].1.len() as u32 {
+            instructions.local_get(param);
         }
+        instructions.call(index).end();
+        code.function(&body);
     }
-    fn name(text: &str, out: &mut Vec<u8>) {
-        leb128(text.len(), out);
-        out.extend_from_slice(text.as_bytes());
-    }
-    fn section(id: u8, content: Vec<u8>, out: &mut Vec<u8>) {
-        out.push(id);
-        leb128(content.len(), out);
-        out.extend(content);
-    }
-    const I32: u8 = 0x7f;
-    const I64: u8 = 0x7e;
-    let count = FORWARDED.len();
-    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
-    let mut types = Vec::new();
-    leb128(count, &mut types);
-    for (_, params) in FORWARDED {
-        types.push(0x60);
-        leb128(params.len(), &mut types);
-        types.extend(params.iter().map(|wide| if *wide { I64 } else { I32 }));
-        types.extend([1, I32]);
-    }
-    section(1, types, &mut wasm);
-    let mut imports = Vec::new();
-    leb128(count + 1, &mut imports);
-    name("app", &mut imports);
-    name("memory", &mut imports);
-    imports.extend([2, 0, 0]);
-    for (index, (field, _)) in FORWARDED.iter().enumerate() {
-        name("wasi", &mut imports);
-        name(field, &mut imports);
-        imports.push(0);
-        leb128(index, &mut imports);
-    }
-    section(2, imports, &mut wasm);
-    let mut functions = Vec::new();
-    leb128(count, &mut functions);
-    (0..count).for_each(|index| leb128(index, &mut functions));
-    section(3, functions, &mut wasm);
-    let mut exports = Vec::new();
-    leb128(count + 1, &mut exports);
-    name("memory", &mut exports);
-    exports.extend([2, 0]);
-    for (index, (field, _)) in FORWARDED.iter().enumerate() {
-        name(field, &mut exports);
-        exports.push(0);
-        leb128(count + index, &mut exports);
-    }
-    section(7, exports, &mut wasm);
-    let mut code = Vec::new();
-    leb128(count, &mut code);
-    for (index, (_, params)) in FORWARDED.iter().enumerate() {
-        let mut body = vec![0];
-        for param in 0..params.len() {
-            body.push(0x20);
-            leb128(param, &mut body);
-        }
-        body.push(0x10);
-        leb128(index, &mut body);
-        body.push(0x0b);
-        leb128(body.len(), &mut code);
-        code.extend(body);
-    }
-    section(10, code, &mut wasm);
-    wasm
+    let mut module = Module::new();
+    module
+        .section(&types)
+        .section(&imports)
+        .section(&functions)
+        .section(&exports)
+        .section(&code);
+    module.finish()
 }
 
 /// wasmtime-wasi's implementations of the wrapped calls, as exported by the run's shim.

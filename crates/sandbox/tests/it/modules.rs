@@ -1,64 +1,48 @@
-//! Hand-assembled modules for what a compiler would not emit: foreign imports, a 4 GiB memory
+//! Modules assembled here (wasm-encoder) for what a compiler would not emit: foreign imports, a 4 GiB memory
 //! declaration, junk, text.
 
 use super::{TaskDirs, run_module, sandbox, test_limits};
 use confide_sandbox::{AppEnv, Sandbox, SandboxConfig, SandboxError};
 
-fn leb128(mut value: u32, out: &mut Vec<u8>) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-fn name(text: &str, out: &mut Vec<u8>) {
-    leb128(text.len() as u32, out);
-    out.extend_from_slice(text.as_bytes());
-}
-
-fn section(id: u8, content: Vec<u8>, out: &mut Vec<u8>) {
-    out.push(id);
-    leb128(content.len() as u32, out);
-    out.extend(content);
-}
-
 /// A WASI-command-shaped module: `imports` (functions `() -> ()`), one memory of
-/// `memory_pages`, and `_start` with `body` (instructions, without the final `end`).
-fn module(imports: &[(&str, &str)], memory_pages: u32, body: &[u8]) -> Vec<u8> {
-    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
-    section(1, vec![1, 0x60, 0, 0], &mut wasm);
-    let mut import_section = Vec::new();
-    leb128(imports.len() as u32, &mut import_section);
+/// `memory_pages`, and `_start` with `body` (raw instruction bytes, without the final `end`).
+fn module(imports: &[(&str, &str)], memory_pages: u64, body: &[u8]) -> Vec<u8> {
+    use wasm_encoder::{
+        CodeSection, EntityType, ExportKind, ExportSection, Function, FunctionSection,
+        ImportSection, MemorySection, MemoryType, Module, TypeSection,
+    };
+    let mut types = TypeSection::new();
+    types.ty().function([], []);
+    let mut import_section = ImportSection::new();
     for (module, field) in imports {
-        name(module, &mut import_section);
-        name(field, &mut import_section);
-        import_section.extend([0, 0]);
+        import_section.import(module, field, EntityType::Function(0));
     }
-    section(2, import_section, &mut wasm);
-    section(3, vec![1, 0], &mut wasm);
-    let mut memory = vec![1, 0];
-    leb128(memory_pages, &mut memory);
-    section(5, memory, &mut wasm);
-    let mut exports = vec![2];
-    name("_start", &mut exports);
-    exports.push(0);
-    leb128(imports.len() as u32, &mut exports);
-    name("memory", &mut exports);
-    exports.extend([2, 0]);
-    section(7, exports, &mut wasm);
-    let mut code = vec![0];
-    code.extend_from_slice(body);
-    code.push(0x0b);
-    let mut code_section = vec![1];
-    leb128(code.len() as u32, &mut code_section);
-    code_section.extend(code);
-    section(10, code_section, &mut wasm);
-    wasm
+    let mut functions = FunctionSection::new();
+    functions.function(0);
+    let mut memory = MemorySection::new();
+    memory.memory(MemoryType {
+        minimum: memory_pages,
+        maximum: None,
+        memory64: false,
+        shared: false,
+        page_size_log2: None,
+    });
+    let mut exports = ExportSection::new();
+    exports.export("_start", ExportKind::Func, imports.len() as u32);
+    exports.export("memory", ExportKind::Memory, 0);
+    let mut start = Function::new([]);
+    start.raw(body.iter().copied());
+    start.instructions().end();
+    let mut code = CodeSection::new();
+    code.function(&start);
+    let mut wasm = Module::new();
+    wasm.section(&types)
+        .section(&import_section)
+        .section(&functions)
+        .section(&memory)
+        .section(&exports)
+        .section(&code);
+    wasm.finish()
 }
 
 #[test]

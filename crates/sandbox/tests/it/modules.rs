@@ -1,5 +1,5 @@
-//! Modules assembled here (wasm-encoder) for what a compiler would not emit: foreign imports, a 4 GiB memory
-//! declaration, junk, text.
+//! Modules assembled here (wasm-encoder) for what a compiler would not emit: foreign imports,
+//! a 4 GiB memory declaration, junk, text.
 
 use super::{TaskDirs, run_module, sandbox, test_limits};
 use confide_sandbox::{AppEnv, Sandbox, SandboxConfig, SandboxError};

@@ -30,7 +30,7 @@ type Kem = X25519HkdfSha256;
 
 /// rand_core 0.9 adaptor (hpke's version) over the OS generator of `rand` 0.8 (which, like
 /// every user of `getrandom`, panics if the operating system cannot provide randomness).
-struct OsRng09;
+pub(super) struct OsRng09;
 
 impl hpke::rand_core::RngCore for OsRng09 {
     fn next_u32(&mut self) -> u32 {

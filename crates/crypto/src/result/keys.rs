@@ -121,6 +121,20 @@ impl ResultPublicKey {
     }
 }
 
+/// Serialized as base64 of the 32 raw bytes (as in [`ResultPublicKey::to_base64`]).
+impl serde::Serialize for ResultPublicKey {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_base64())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ResultPublicKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+        Self::from_base64(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 impl fmt::Debug for ResultPublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ResultPublicKey({})", self.to_base64())

@@ -16,6 +16,7 @@
 
 mod any_key;
 mod confide;
+mod envelope;
 mod error;
 mod iexec;
 mod keys;
@@ -31,6 +32,7 @@ pub use any_key::{
     rsa_private_key_to_pem,
 };
 pub use confide::{RESULT_HEADER_LEN, RESULT_MAGIC, RESULT_VERSION};
+pub use envelope::{open_envelope, seal_envelope};
 pub use error::{KeyKind, ResultError, ResultKeyError};
 pub use iexec::{KEY_ENTRY, PAYLOAD_ENTRY};
 pub use keys::{ResultKeyPair, ResultPublicKey, ResultSecretKey};

@@ -109,9 +109,9 @@ pub fn http_provider(url: &str) -> Result<RootProvider, ClientError> {
 
 /// rustls needs a process-wide crypto provider; ring's, once (a provider installed by the
 /// application first is kept). Any other way of building alloy's HTTP transport in a process
-/// must call [`http_provider`] first, or install a provider itself.
+/// must call [`http_provider`] first, or this.
 #[cfg(feature = "tls")]
-fn install_tls_provider() {
+pub fn install_tls_provider() {
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();

@@ -32,6 +32,16 @@ pub enum TeeError {
         /// What was signed.
         what: &'static str,
     },
+    /// The evidence is validly signed, but by a key this verifier does not trust.
+    #[error("{what} signed by {got}, which is not trusted (trusted: {trusted:?})")]
+    UntrustedSigner {
+        /// What was signed.
+        what: &'static str,
+        /// The signer (an address or key fingerprint).
+        got: String,
+        /// The signers this verifier trusts.
+        trusted: Vec<String>,
+    },
     /// The evidence binds other report data than the session expects (another task, app or
     /// key).
     #[error("report data mismatch: expected {expected}, got {got}")]

@@ -53,6 +53,47 @@ pub(crate) enum Command {
     /// back verified.
     #[command(subcommand)]
     Storage(StorageCommand),
+    /// The Secret Management Service: dataset keys and app, requester and result secrets,
+    /// encrypted at rest, released only to attested enclaves of active tasks. Serves HTTP until
+    /// SIGINT/SIGTERM.
+    Sms(SmsArgs),
+}
+
+/// `confide sms`.
+#[derive(Debug, Args)]
+pub(crate) struct SmsArgs {
+    /// Address to listen on (port 0 picks a free one, printed).
+    #[arg(long, default_value = "127.0.0.1:13300")]
+    pub(crate) listen: std::net::SocketAddr,
+    /// JSON-RPC URL of the chain.
+    #[arg(long, env = "CONFIDE_RPC", default_value = "http://127.0.0.1:8545")]
+    pub(crate) rpc: String,
+    /// The deployment file; without it the node is asked (a Confide dev chain tells its
+    /// genesis deployment).
+    #[arg(long, env = "CONFIDE_DEPLOYMENT")]
+    pub(crate) deployment: Option<PathBuf>,
+    /// Where the database and master key live by default [default: $CONFIDE_HOME/sms, else
+    /// ~/.confide/sms].
+    #[arg(long)]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// Database URL: `sqlite://PATH` or `postgres://USER:PASSWORD@HOST/DB` [default: SQLite in
+    /// the data directory].
+    #[arg(long, env = "CONFIDE_SMS_DATABASE")]
+    pub(crate) database: Option<String>,
+    /// The master key file (32 bytes, created at first start, mode 0600) [default: in the data
+    /// directory].
+    #[arg(long, env = "CONFIDE_SMS_MASTER_KEY")]
+    pub(crate) master_key: Option<PathBuf>,
+    /// Attestation policy (JSON: allowed measurements, minimum TCB status, accepted
+    /// advisories) [default: up-to-date, non-debug hardware only].
+    #[arg(long)]
+    pub(crate) policy: Option<PathBuf>,
+    /// Dev mode: accept simulated evidence (from the dev simulator, or those of --simulator).
+    #[arg(long)]
+    pub(crate) dev: bool,
+    /// In dev mode, a simulator key to trust (its address); repeatable.
+    #[arg(long, requires = "dev")]
+    pub(crate) simulator: Vec<Address>,
 }
 
 #[derive(Debug, Subcommand)]

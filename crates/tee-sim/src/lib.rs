@@ -108,6 +108,15 @@ const EVIDENCE_DOMAIN: &[u8] = b"confide/tee-sim/evidence/v1";
 const SEED_DOMAIN: &[u8] = b"confide/tee-sim/key/v1";
 const WHAT: &str = "simulator evidence";
 
+/// The seed of the dev stack's simulator: `confide dev`'s workers attest with it and
+/// `confide sms --dev` trusts it by default. Public, like the dev chain's mnemonic.
+pub const DEV_SIMULATOR_SEED: &[u8] = b"confide/dev-simulator";
+
+/// The dev stack's simulator (see [`DEV_SIMULATOR_SEED`]), measuring nothing in particular.
+pub fn dev_simulator() -> SimAttester {
+    SimAttester::from_seed(DEV_SIMULATOR_SEED, [0; 32])
+}
+
 /// Produces simulator evidence: signs a fixed measurement and the report data it is given.
 pub struct SimAttester {
     key: SigningKey,

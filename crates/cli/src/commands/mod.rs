@@ -6,6 +6,7 @@ mod data;
 mod demo;
 mod order;
 mod result;
+mod sms;
 mod storage;
 mod wallet;
 
@@ -23,5 +24,6 @@ pub(crate) fn run(command: Command, out: &Output) -> anyhow::Result<()> {
         Command::Bench(command) => bench::run(command, out),
         Command::Chain(command) => chain::run(command, out),
         Command::Storage(command) => storage::run(command, out),
+        Command::Sms(args) => sms::run(args, out),
     }
 }

@@ -7,10 +7,10 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-/// A node process killed when dropped, and its URL.
-struct Node {
+/// A server process killed when dropped, and its URL.
+pub(crate) struct Node {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Drop for Node {
@@ -22,7 +22,7 @@ impl Drop for Node {
 
 /// Starts `program args` and waits for its `Listening on HOST:PORT` line; the rest of its
 /// output is drained so it never blocks.
-fn start(program: &Path, args: &[&str]) -> Node {
+pub(crate) fn start(program: &Path, args: &[&str]) -> Node {
     let mut child = Command::new(program)
         .args(args)
         .env_remove("CONFIDE_HOME")

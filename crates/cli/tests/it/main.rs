@@ -7,6 +7,7 @@ mod chain_deploy;
 mod data;
 mod order;
 mod result;
+mod sms;
 mod storage;
 mod wallet;
 

@@ -1,0 +1,158 @@
+//! `confide sms`: the Secret Management Service over HTTP until SIGINT/SIGTERM.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use confide_chain::client::{Client, ClientConfig, dev_chain_deployment, http_provider};
+use confide_chain::deploy::Deployment;
+use confide_sms::store::{MasterKey, Store};
+use confide_sms::{Sms, SmsConfig};
+use confide_tee::Policy;
+use confide_tee_sim::SimVerifier;
+use serde_json::json;
+
+use crate::cli::SmsArgs;
+use crate::output::Output;
+
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+pub(crate) fn run(args: SmsArgs, out: &Output) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let result = runtime.block_on(serve_until_stopped(args, out));
+    runtime.shutdown_timeout(SHUTDOWN_GRACE);
+    result
+}
+
+async fn serve_until_stopped(args: SmsArgs, out: &Output) -> anyhow::Result<()> {
+    let mut signals = crate::commands::chain::dev::StopSignals::install()?;
+    let policy = match &args.policy {
+        Some(path) => read_policy(path)?,
+        None => Policy::default(),
+    };
+    if args.dev {
+        tracing::warn!("dev mode: simulated evidence is accepted; never run this in production");
+    }
+    let home = match &args.data_dir {
+        Some(dir) => dir.clone(),
+        None => crate::home::default_dir("sms", "pass --data-dir DIR")?,
+    };
+    std::fs::create_dir_all(&home)
+        .with_context(|| format!("cannot create {}", home.display()))?;
+    let master_key_path = args
+        .master_key
+        .clone()
+        .unwrap_or_else(|| home.join("master.key"));
+    let master_key = MasterKey::load_or_create(&master_key_path)
+        .with_context(|| format!("master key {}", master_key_path.display()))?;
+    let database = args
+        .database
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", home.join("sms.db").display()));
+    let store = Store::open(&database, &master_key)
+        .await
+        .context("cannot open the SMS database")?;
+
+    let provider = http_provider(&args.rpc).context("invalid --rpc")?;
+    let config = ClientConfig::default();
+    let deployment = match &args.deployment {
+        Some(path) => Deployment::read(path)?,
+        None => dev_chain_deployment(&provider, config.retry.clone())
+            .await
+            .context("the node does not tell its deployment (not a Confide dev chain?): pass --deployment FILE")?,
+    };
+    let chain = Client::new(provider, deployment, config)
+        .await
+        .with_context(|| format!("cannot use the chain at {}", args.rpc))?;
+
+    let mut sms = Sms::new(
+        store,
+        chain,
+        SmsConfig {
+            dev_mode: args.dev,
+            policy,
+            ..SmsConfig::default()
+        },
+    );
+    if args.dev {
+        let mut trusted = args.simulator.clone();
+        if trusted.is_empty() {
+            trusted.push(confide_tee_sim::dev_simulator().address());
+        }
+        sms = sms.with_verifier(Arc::new(SimVerifier::new(trusted)));
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let server = confide_sms::serve(listener, Arc::new(sms))
+        .await
+        .context("cannot serve")?;
+    let url = format!("http://{}", server.local_addr());
+    out.result(
+        &format!(
+            "SMS: {url} (dev mode: {})\nDatabase: {}\nOpenAPI: {url}/openapi.json\nListening on {}",
+            args.dev,
+            redact_password(&database),
+            server.local_addr()
+        ),
+        json!({
+            "url": url,
+            "listen": server.local_addr().to_string(),
+            "devMode": args.dev,
+            "database": redact_password(&database),
+            "openapi": format!("{url}/openapi.json"),
+        }),
+    );
+    // Scripts and tests wait for this line through a pipe.
+    std::io::stdout()
+        .flush()
+        .context("cannot write to standard output")?;
+    let signal = signals.wait().await;
+    tracing::info!(signal, "stopping the SMS");
+    server.shutdown().await;
+    Ok(())
+}
+
+fn read_policy(path: &PathBuf) -> anyhow::Result<Policy> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the policy {}", path.display()))?;
+    let policy: Policy = serde_json::from_str(&text)
+        .with_context(|| format!("invalid policy {}", path.display()))?;
+    if policy.allow_simulated {
+        bail!("a policy file cannot allow simulated evidence: use --dev");
+    }
+    Ok(policy)
+}
+
+/// A database URL without its password, for output and logs.
+fn redact_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_password;
+
+    #[test]
+    fn database_passwords_are_not_printed() {
+        assert_eq!(
+            redact_password("postgres://sms:hunter2@127.0.0.1:5432/sms"),
+            "postgres://sms:***@127.0.0.1:5432/sms"
+        );
+        assert_eq!(redact_password("sqlite:///tmp/sms.db"), "sqlite:///tmp/sms.db");
+    }
+}

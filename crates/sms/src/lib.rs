@@ -1,2 +1,3 @@
 //! Confide's Secret Management Service (devtools.md §3, DESIGN.md §6).
 #![forbid(unsafe_code)]
+pub mod store;

@@ -1,0 +1,4 @@
+//! confide-sms's integration tests.
+#![allow(clippy::unwrap_used)]
+
+mod store;

@@ -13,12 +13,18 @@ pub type Chain = Client<RootProvider>;
 
 /// The on-chain owner of a registered app (zero when the address is not an app).
 pub async fn app_owner(chain: &Chain, app: Address) -> Result<Address, ClientError> {
-    Ok(chain.protocol_view(&IConfide::viewAppCall { app }).await?.owner)
+    Ok(chain
+        .protocol_view(&IConfide::viewAppCall { app })
+        .await?
+        .owner)
 }
 
 /// The on-chain checksum of an app: the digest of the module it runs.
 pub async fn app_checksum(chain: &Chain, app: Address) -> Result<B256, ClientError> {
-    Ok(chain.protocol_view(&IConfide::viewAppCall { app }).await?.m_appChecksum)
+    Ok(chain
+        .protocol_view(&IConfide::viewAppCall { app })
+        .await?
+        .m_appChecksum)
 }
 
 /// The on-chain owner of a registered dataset (zero when the address is not a dataset).

@@ -67,9 +67,14 @@ impl SmsClient {
     ) -> Result<(), SmsClientError> {
         let signature = sign_personal(owner, &web3_secret_challenge(dataset, key))?;
         let path = format!("/secrets/web3?secretAddress={dataset}");
-        self.send(Method::POST, &path, Some(&signature), key.as_bytes().to_vec())
-            .await
-            .map(drop)
+        self.send(
+            Method::POST,
+            &path,
+            Some(&signature),
+            key.as_bytes().to_vec(),
+        )
+        .await
+        .map(drop)
     }
 
     /// Pushes (or, with `update`, replaces) a web2 secret of the signer.
@@ -98,9 +103,14 @@ impl SmsClient {
     ) -> Result<(), SmsClientError> {
         let signature = sign_personal(owner, &web2_secret_challenge(app, "1", value))?;
         let path = format!("/apps/{app}/secrets");
-        self.send(Method::POST, &path, Some(&signature), value.as_bytes().to_vec())
-            .await
-            .map(drop)
+        self.send(
+            Method::POST,
+            &path,
+            Some(&signature),
+            value.as_bytes().to_vec(),
+        )
+        .await
+        .map(drop)
     }
 
     /// Pushes a requester secret of the signer.
@@ -113,9 +123,14 @@ impl SmsClient {
         let address = requester.address();
         let signature = sign_personal(requester, &web2_secret_challenge(address, key, value))?;
         let path = format!("/requesters/{address}/secrets/{key}");
-        self.send(Method::POST, &path, Some(&signature), value.as_bytes().to_vec())
-            .await
-            .map(drop)
+        self.send(
+            Method::POST,
+            &path,
+            Some(&signature),
+            value.as_bytes().to_vec(),
+        )
+        .await
+        .map(drop)
     }
 
     /// Whether a dataset key was pushed.
@@ -136,7 +151,9 @@ impl SmsClient {
     ) -> Result<Address, SmsClientError> {
         let signature = sign_personal(workerpool_owner, &enclave_challenge_request_hash(task_id))?;
         let path = format!("/tee/challenges/{task_id}");
-        let body = self.send(Method::POST, &path, Some(&signature), Vec::new()).await?;
+        let body = self
+            .send(Method::POST, &path, Some(&signature), Vec::new())
+            .await?;
         let text = String::from_utf8_lossy(&body);
         text.trim()
             .parse()
@@ -150,7 +167,8 @@ impl SmsClient {
         request: &SessionRequest,
     ) -> Result<SessionResponse, SmsClientError> {
         let signature = sign_personal(worker, &request.authorization.hash())?;
-        let body = serde_json::to_vec(request).map_err(|e| SmsClientError::Answer(e.to_string()))?;
+        let body =
+            serde_json::to_vec(request).map_err(|e| SmsClientError::Answer(e.to_string()))?;
         let answer = self
             .send(Method::POST, "/tee/sessions", Some(&signature), body)
             .await?;

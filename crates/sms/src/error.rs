@@ -67,7 +67,9 @@ impl From<StoreError> for SmsError {
 #[non_exhaustive]
 pub enum Refusal {
     /// The worker's signature over the authorization is not by the authorized worker.
-    #[error("the session request is not signed by the authorized worker {expected} (signed by {got})")]
+    #[error(
+        "the session request is not signed by the authorized worker {expected} (signed by {got})"
+    )]
     WorkerSignature {
         /// The authorization's worker.
         expected: Address,
@@ -106,7 +108,9 @@ pub enum Refusal {
     #[error("deal {0} has no TEE tag")]
     NotTeeDeal(B256),
     /// No enclave challenge was created for the task, or the request names another one.
-    #[error("enclave challenge mismatch for task {task}: the SMS issued {issued:?}, the request names {claimed}")]
+    #[error(
+        "enclave challenge mismatch for task {task}: the SMS issued {issued:?}, the request names {claimed}"
+    )]
     EnclaveChallenge {
         /// The task.
         task: B256,
@@ -153,7 +157,9 @@ impl Refusal {
             Self::NotTeeDeal(_) => "NOT_A_TEE_DEAL",
             Self::EnclaveChallenge { .. } => "ENCLAVE_CHALLENGE_MISMATCH",
             Self::SimulatedOutsideDevMode => "SIMULATED_EVIDENCE_NOT_ALLOWED",
-            Self::Evidence(TeeError::ReportDataMismatch { .. }) => "EVIDENCE_BOUND_TO_ANOTHER_SESSION",
+            Self::Evidence(TeeError::ReportDataMismatch { .. }) => {
+                "EVIDENCE_BOUND_TO_ANOTHER_SESSION"
+            }
             Self::Evidence(TeeError::Policy(_)) => "EVIDENCE_REFUSED_BY_POLICY",
             Self::Evidence(_) => "INVALID_EVIDENCE",
             Self::AppDigestMismatch { .. } => "APP_DIGEST_MISMATCH",

@@ -108,10 +108,19 @@ impl fmt::Debug for ReleasedSecrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReleasedSecrets")
             .field("task_id", &self.task_id)
-            .field("datasets", &self.datasets.iter().map(|d| d.address).collect::<Vec<_>>())
+            .field(
+                "datasets",
+                &self.datasets.iter().map(|d| d.address).collect::<Vec<_>>(),
+            )
             .field("app_developer_secret", &self.app_developer_secret.is_some())
-            .field("requester_secrets", &self.requester_secrets.keys().collect::<Vec<_>>())
-            .field("result_encryption_key", &self.result_encryption_key.is_some())
+            .field(
+                "requester_secrets",
+                &self.requester_secrets.keys().collect::<Vec<_>>(),
+            )
+            .field(
+                "result_encryption_key",
+                &self.result_encryption_key.is_some(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -170,12 +179,12 @@ impl Sms {
         if !Tag(deal.tag).is_tee() {
             return Err(Refusal::NotTeeDeal(task.dealid).into());
         }
-        authorization.verify(deal.workerpool.owner).map_err(|error| {
-            Refusal::AuthorizationNotByWorkerpoolOwner {
+        authorization
+            .verify(deal.workerpool.owner)
+            .map_err(|error| Refusal::AuthorizationNotByWorkerpoolOwner {
                 expected: deal.workerpool.owner,
                 reason: error.to_string(),
-            }
-        })?;
+            })?;
         let challenge = self.store.challenge(task_id).await?;
         let challenge = challenge.map(|key| challenge_signer(&key)).transpose()?;
         let issued = challenge.as_ref().map(PrivateKeySigner::address);
@@ -219,7 +228,10 @@ impl Sms {
                     format!("the key of dataset {dataset}")
                 })
                 .await?;
-            secrets.datasets.push(DatasetKey { address: dataset, key });
+            secrets.datasets.push(DatasetKey {
+                address: dataset,
+                key,
+            });
         }
         secrets.app_developer_secret = self
             .optional(SecretId::AppDeveloper {
@@ -233,7 +245,9 @@ impl Sms {
                 key: name.clone(),
             };
             let value = self
-                .required(id, || format!("requester secret {name:?} of {}", deal.requester))
+                .required(id, || {
+                    format!("requester secret {name:?} of {}", deal.requester)
+                })
                 .await?;
             secrets.requester_secrets.insert(*index, value);
         }
@@ -256,7 +270,10 @@ impl Sms {
             serde_json::to_vec(&secrets)
                 .map_err(|e| SmsError::BadRequest(format!("cannot encode secrets: {e}")))?,
         );
-        let sealed = request.binding.seal(&plaintext).map_err(Refusal::Evidence)?;
+        let sealed = request
+            .binding
+            .seal(&plaintext)
+            .map_err(Refusal::Evidence)?;
         Ok(SessionResponse {
             task_id,
             sealed_secrets: STANDARD.encode(sealed),

@@ -42,8 +42,7 @@ async fn serve_until_stopped(args: SmsArgs, out: &Output) -> anyhow::Result<()> 
         Some(dir) => dir.clone(),
         None => crate::home::default_dir("sms", "pass --data-dir DIR")?,
     };
-    std::fs::create_dir_all(&home)
-        .with_context(|| format!("cannot create {}", home.display()))?;
+    std::fs::create_dir_all(&home).with_context(|| format!("cannot create {}", home.display()))?;
     let master_key_path = args
         .master_key
         .clone()
@@ -62,7 +61,7 @@ async fn serve_until_stopped(args: SmsArgs, out: &Output) -> anyhow::Result<()> 
     let config = ClientConfig::default();
     let deployment = match &args.deployment {
         Some(path) => Deployment::read(path)?,
-        None => dev_chain_deployment(&provider, config.retry.clone())
+        None => dev_chain_deployment(&provider, config.retry)
             .await
             .context("the node does not tell its deployment (not a Confide dev chain?): pass --deployment FILE")?,
     };
@@ -153,6 +152,9 @@ mod tests {
             redact_password("postgres://sms:hunter2@127.0.0.1:5432/sms"),
             "postgres://sms:***@127.0.0.1:5432/sms"
         );
-        assert_eq!(redact_password("sqlite:///tmp/sms.db"), "sqlite:///tmp/sms.db");
+        assert_eq!(
+            redact_password("sqlite:///tmp/sms.db"),
+            "sqlite:///tmp/sms.db"
+        );
     }
 }

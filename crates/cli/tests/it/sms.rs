@@ -28,7 +28,10 @@ fn serves_the_sms_api_against_the_dev_chain() {
     assert_eq!((status, body.as_slice()), (200, &b"TDX"[..]));
     let (status, _) = http(
         addr,
-        &format!("HEAD /secrets/web3?secretAddress=0x{} HTTP/1.1", "11".repeat(20)),
+        &format!(
+            "HEAD /secrets/web3?secretAddress=0x{} HTTP/1.1",
+            "11".repeat(20)
+        ),
         b"",
     )
     .unwrap();
@@ -36,7 +39,10 @@ fn serves_the_sms_api_against_the_dev_chain() {
     // An unsigned push is refused with a JSON error.
     let (status, body) = http(
         addr,
-        &format!("POST /secrets/web3?secretAddress=0x{} HTTP/1.1", "11".repeat(20)),
+        &format!(
+            "POST /secrets/web3?secretAddress=0x{} HTTP/1.1",
+            "11".repeat(20)
+        ),
         b"key",
     )
     .unwrap();
@@ -69,6 +75,12 @@ fn refuses_a_policy_file_that_allows_simulated_evidence() {
     ]);
     assert_fails(&output, 1, "use --dev");
     std::fs::write(&policy, r#"{"min-tcb-status": "Sometimes"}"#).unwrap();
-    let output = confide(&["sms", "--policy", path(&policy), "--data-dir", path(dir.path())]);
+    let output = confide(&[
+        "sms",
+        "--policy",
+        path(&policy),
+        "--data-dir",
+        path(dir.path()),
+    ]);
     assert_fails(&output, 1, "invalid policy");
 }

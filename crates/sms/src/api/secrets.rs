@@ -36,7 +36,13 @@ pub(super) async fn web3_exists(
     State(sms): State<Arc<Sms>>,
     Query(query): Query<Web3Query>,
 ) -> Result<StatusCode, SmsError> {
-    exists(&sms, SecretId::Web3 { address: query.secret_address }).await
+    exists(
+        &sms,
+        SecretId::Web3 {
+            address: query.secret_address,
+        },
+    )
+    .await
 }
 
 /// A dataset key, write-once, signed by the dataset's on-chain owner.
@@ -46,7 +52,9 @@ pub(super) async fn web3_create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, SmsError> {
-    let id = SecretId::Web3 { address: query.secret_address };
+    let id = SecretId::Web3 {
+        address: query.secret_address,
+    };
     let result = async {
         let value = checked_value(&sms, &body)?;
         let signer = signer(&headers, web3_secret_challenge(query.secret_address, value))?;
@@ -100,10 +108,13 @@ async fn web2_write(
         let signer = signer(headers, challenge)?;
         expect_signer(query.owner_address, signer)?;
         if update {
-            sms.store.update_secret(&id, value).await.map_err(|error| match error {
-                StoreError::NotFound(_) => SmsError::NotFound(id.to_string()),
-                other => SmsError::Store(other),
-            })?;
+            sms.store
+                .update_secret(&id, value)
+                .await
+                .map_err(|error| match error {
+                    StoreError::NotFound(_) => SmsError::NotFound(id.to_string()),
+                    other => SmsError::Store(other),
+                })?;
         } else {
             create(sms, &id, value).await?;
         }
@@ -231,7 +242,10 @@ fn checked_value<'a>(sms: &Sms, body: &'a [u8]) -> Result<&'a [u8], SmsError> {
 }
 
 fn signer(headers: &HeaderMap, challenge: B256) -> Result<Address, SmsError> {
-    Ok(signature::recover_personal_signer(&challenge, &signature(headers)?)?)
+    Ok(signature::recover_personal_signer(
+        &challenge,
+        &signature(headers)?,
+    )?)
 }
 
 fn expect_signer(expected: Address, got: Address) -> Result<(), SmsError> {
@@ -243,10 +257,13 @@ fn expect_signer(expected: Address, got: Address) -> Result<(), SmsError> {
 }
 
 async fn create(sms: &Sms, id: &SecretId, value: &[u8]) -> Result<(), SmsError> {
-    sms.store.create_secret(id, value).await.map_err(|error| match error {
-        StoreError::AlreadyExists(_) => SmsError::AlreadyExists(id.to_string()),
-        other => SmsError::Store(other),
-    })
+    sms.store
+        .create_secret(id, value)
+        .await
+        .map_err(|error| match error {
+            StoreError::AlreadyExists(_) => SmsError::AlreadyExists(id.to_string()),
+            other => SmsError::Store(other),
+        })
 }
 
 /// Audits the push and answers 204, or the error.
@@ -257,7 +274,13 @@ async fn finish(
     result: Result<Address, SmsError>,
 ) -> Result<StatusCode, SmsError> {
     let actor = result.as_ref().ok().copied();
-    sms.audit(action, actor, None, id.to_string(), result.as_ref().map(|_| ()))
-        .await?;
+    sms.audit(
+        action,
+        actor,
+        None,
+        id.to_string(),
+        result.as_ref().map(|_| ()),
+    )
+    .await?;
     result.map(|_| StatusCode::NO_CONTENT)
 }

@@ -27,7 +27,12 @@ async fn push_task_secrets(world: &World) {
         .unwrap();
     world
         .client
-        .push_web2_secret(requester, RESULT_ENCRYPTION_KEY_NAME, "result public key", false)
+        .push_web2_secret(
+            requester,
+            RESULT_ENCRYPTION_KEY_NAME,
+            "result public key",
+            false,
+        )
         .await
         .unwrap();
     world
@@ -39,7 +44,12 @@ async fn push_task_secrets(world: &World) {
 
 /// Sends `request` signed by the worker; the refusal's status and code.
 async fn refusal(world: &World, request: &SessionRequest) -> (u16, String) {
-    refused(world.client.open_session(&world.roles.worker, request).await)
+    refused(
+        world
+            .client
+            .open_session(&world.roles.worker, request)
+            .await,
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -67,7 +77,10 @@ async fn releases_a_tasks_secrets_to_its_attested_enclave_until_the_task_complet
         secrets.requester_secrets.get(&1).map(String::as_str),
         Some("requester secret")
     );
-    assert_eq!(secrets.result_encryption_key.as_deref(), Some("result public key"));
+    assert_eq!(
+        secrets.result_encryption_key.as_deref(),
+        Some("result public key")
+    );
     // The challenge key is the one of the address the scheduler got.
     let enclave: PrivateKeySigner = secrets.enclave_challenge_key.parse().unwrap();
     assert_eq!(enclave.address(), challenge);
@@ -93,7 +106,10 @@ async fn releases_a_tasks_secrets_to_its_attested_enclave_until_the_task_complet
     let digest = keccak256("result");
     let enclave_sign = sign_personal(
         &enclave,
-        &enclave_signature_message(result_hash(task.task, digest), result_seal(worker, task.task, digest)),
+        &enclave_signature_message(
+            result_hash(task.task, digest),
+            result_seal(worker, task.task, digest),
+        ),
     )
     .unwrap();
     world
@@ -112,15 +128,26 @@ async fn releases_a_tasks_secrets_to_its_attested_enclave_until_the_task_complet
         )
         .await
         .unwrap();
-    assert_eq!(refusal(&world, &request).await, (409, "TASK_NOT_ACTIVE".into()));
+    assert_eq!(
+        refusal(&world, &request).await,
+        (409, "TASK_NOT_ACTIVE".into())
+    );
 
-    let audit = world.sms.store().audit_entries(Some(task.task), 10).await.unwrap();
+    let audit = world
+        .sms
+        .store()
+        .audit_entries(Some(task.task), 10)
+        .await
+        .unwrap();
     let actions: Vec<(&str, &str)> = audit
         .iter()
         .map(|entry| (entry.action.as_str(), entry.outcome.as_str()))
         .collect();
     assert!(actions.contains(&("release", "ok")), "{actions:?}");
-    assert!(actions.contains(&("release.refused", "TASK_NOT_ACTIVE")), "{actions:?}");
+    assert!(
+        actions.contains(&("release.refused", "TASK_NOT_ACTIVE")),
+        "{actions:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -130,14 +157,22 @@ async fn refuses_an_enclave_running_another_app() {
     let task = world.active_task(&World::terms("{}"), false).await;
     let authorization = world.authorize(&task).await;
     // A consistent session and evidence, for another module.
-    let session = EnclaveSession::new(task.task, B256::repeat_byte(0xAB), authorization.enclave_challenge).unwrap();
+    let session = EnclaveSession::new(
+        task.task,
+        B256::repeat_byte(0xAB),
+        authorization.enclave_challenge,
+    )
+    .unwrap();
     let request = SessionRequest {
         evidence: world.attester.attest(&session.report_data()).unwrap(),
         binding: session.binding().clone(),
         authorization,
         dataset_orders: vec![],
     };
-    assert_eq!(refusal(&world, &request).await, (403, "APP_DIGEST_MISMATCH".into()));
+    assert_eq!(
+        refusal(&world, &request).await,
+        (403, "APP_DIGEST_MISMATCH".into())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -150,14 +185,25 @@ async fn refuses_a_task_that_is_not_active() {
         deal: task.deal,
         task: confide_protocol::ids::task_id(task.deal, alloy_primitives::U256::from(1)),
     };
-    let challenge = world.client.enclave_challenge(&world.roles.scheduler, uninitialized.task).await;
+    let challenge = world
+        .client
+        .enclave_challenge(&world.roles.scheduler, uninitialized.task)
+        .await;
     assert_eq!(refused(challenge), (409, "TASK_NOT_ACTIVE".into()));
-    let mut authorization = authorization(&task, world.roles.worker.address(), Address::repeat_byte(1), &world.roles.scheduler);
+    let mut authorization = authorization(
+        &task,
+        world.roles.worker.address(),
+        Address::repeat_byte(1),
+        &world.roles.scheduler,
+    );
     authorization.chain_task_id = uninitialized.task;
     authorization.task_index = alloy_primitives::U256::from(1);
     authorization.sign(&world.roles.scheduler).unwrap();
     let (_, request) = world.session(authorization);
-    assert_eq!(refusal(&world, &request).await, (409, "TASK_NOT_ACTIVE".into()));
+    assert_eq!(
+        refusal(&world, &request).await,
+        (409, "TASK_NOT_ACTIVE".into())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -167,15 +213,32 @@ async fn refuses_an_authorization_not_signed_by_the_workerpool_owner() {
     let task = world.active_task(&World::terms("{}"), false).await;
     let genuine = world.authorize(&task).await;
     // Someone else authorizes the worker (and asks for the challenge): both refused.
-    let forged = authorization(&task, world.roles.worker.address(), genuine.enclave_challenge, &world.roles.stranger);
+    let forged = authorization(
+        &task,
+        world.roles.worker.address(),
+        genuine.enclave_challenge,
+        &world.roles.stranger,
+    );
     let (_, request) = world.session(forged);
-    assert_eq!(refusal(&world, &request).await, (401, "INVALID_AUTHORIZATION".into()));
-    let challenge = world.client.enclave_challenge(&world.roles.stranger, task.task).await;
+    assert_eq!(
+        refusal(&world, &request).await,
+        (401, "INVALID_AUTHORIZATION".into())
+    );
+    let challenge = world
+        .client
+        .enclave_challenge(&world.roles.stranger, task.task)
+        .await;
     assert_eq!(refused(challenge), (401, "UNAUTHORIZED".into()));
     // The genuine authorization, but the request signed by another worker.
     let (_, request) = world.session(genuine);
-    let wrong_worker = world.client.open_session(&world.roles.stranger, &request).await;
-    assert_eq!(refused(wrong_worker), (401, "INVALID_WORKER_SIGNATURE".into()));
+    let wrong_worker = world
+        .client
+        .open_session(&world.roles.stranger, &request)
+        .await;
+    assert_eq!(
+        refused(wrong_worker),
+        (401, "INVALID_WORKER_SIGNATURE".into())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -227,11 +290,17 @@ async fn bulk_deals_release_only_datasets_granted_to_the_app_and_requester() {
     // Granted to another app: refused.
     let (_, mut request) = world.session(authorization.clone());
     request.dataset_orders = vec![world.bulk_order(Address::repeat_byte(9), requester)];
-    assert_eq!(refusal(&world, &request).await, (403, "ACCESS_NOT_GRANTED".into()));
+    assert_eq!(
+        refusal(&world, &request).await,
+        (403, "ACCESS_NOT_GRANTED".into())
+    );
 
     // Granted to another requester: refused.
     request.dataset_orders = vec![world.bulk_order(app, Address::repeat_byte(9))];
-    assert_eq!(refusal(&world, &request).await, (403, "ACCESS_NOT_GRANTED".into()));
+    assert_eq!(
+        refusal(&world, &request).await,
+        (403, "ACCESS_NOT_GRANTED".into())
+    );
 
     // Granted to this app and requester: released.
     let (session, mut request) = world.session(authorization);

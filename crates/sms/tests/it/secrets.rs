@@ -62,8 +62,11 @@ async fn dataset_key_owner_push_non_owner_write_once_and_size() {
     // 4096 bytes is the limit: 4097 is 413, whoever signs.
     let url = format!("{}/secrets/web3?secretAddress={dataset}", world.sms_url);
     let big = "k".repeat(4097);
-    let signature = sign_personal(&world.roles.data_owner, &web3_secret_challenge(dataset, &big))
-        .unwrap();
+    let signature = sign_personal(
+        &world.roles.data_owner,
+        &web3_secret_challenge(dataset, &big),
+    )
+    .unwrap();
     assert_eq!(raw_post(&url, &signature, big.into_bytes()).await, 413);
 
     // A missing or garbled signature is 401.
@@ -81,10 +84,15 @@ async fn dataset_key_owner_push_non_owner_write_once_and_size() {
     let entries = world.sms.store().audit_entries(None, 100).await.unwrap();
     let outcomes: Vec<&str> = entries
         .iter()
-        .filter(|entry| entry.action == AuditAction::SecretCreate && entry.subject.starts_with("web3:"))
+        .filter(|entry| {
+            entry.action == AuditAction::SecretCreate && entry.subject.starts_with("web3:")
+        })
         .map(|entry| entry.outcome.as_str())
         .collect();
-    assert!(outcomes.contains(&"ok") && outcomes.contains(&"ALREADY_EXISTS"), "{outcomes:?}");
+    assert!(
+        outcomes.contains(&"ok") && outcomes.contains(&"ALREADY_EXISTS"),
+        "{outcomes:?}"
+    );
     for entry in &entries {
         let text = format!("{entry:?}");
         assert!(!text.contains("key-A") && !text.contains("key-B"), "{text}");

@@ -65,8 +65,11 @@ impl World {
             ..DevChainConfig::default()
         })
         .unwrap();
-        let accounts: Vec<PrivateKeySigner> =
-            chain.accounts().iter().map(|a| a.signer().clone()).collect();
+        let accounts: Vec<PrivateKeySigner> = chain
+            .accounts()
+            .iter()
+            .map(|a| a.signer().clone())
+            .collect();
         let chain_server = serve(
             Arc::new(Mutex::new(chain)),
             RpcConfig {
@@ -82,7 +85,7 @@ impl World {
             ..ClientConfig::default()
         };
         let provider = http_provider(&url).unwrap();
-        let deployment = dev_chain_deployment(&provider, config.retry.clone())
+        let deployment = dev_chain_deployment(&provider, config.retry)
             .await
             .unwrap();
         let mut client = Client::new(provider, deployment.clone(), config.clone())
@@ -167,7 +170,7 @@ impl World {
         let requester = self.roles.requester.address();
         let assets = Assets {
             dataset: if bulk { None } else { self.assets.dataset },
-            ..self.assets.clone()
+            ..self.assets
         };
         let draft = OrderDraft::new(&assets, terms, requester);
         let app = SignedOrder::sign(draft.app, &domain, &self.roles.app_developer).unwrap();
@@ -212,7 +215,12 @@ impl World {
             .enclave_challenge(&self.roles.scheduler, task.task)
             .await
             .unwrap();
-        authorization(task, self.roles.worker.address(), challenge, &self.roles.scheduler)
+        authorization(
+            task,
+            self.roles.worker.address(),
+            challenge,
+            &self.roles.scheduler,
+        )
     }
 
     /// An enclave session for `task` running the app, and the request it sends.
@@ -267,11 +275,7 @@ pub(crate) fn authorization(
 
 /// A TEE app whose checksum is `app_digest`, a dataset and a workerpool; 100 RLC deposited by
 /// the requester and the scheduler.
-async fn register_assets(
-    client: &Client<RootProvider>,
-    roles: &Roles,
-    app_digest: B256,
-) -> Assets {
+async fn register_assets(client: &Client<RootProvider>, roles: &Roles, app_digest: B256) -> Assets {
     let app_developer = roles.app_developer.address();
     let app = client
         .create_app(

@@ -65,16 +65,9 @@ impl SmsClient {
         dataset: Address,
         key: &str,
     ) -> Result<(), SmsClientError> {
-        let signature = sign_personal(owner, &web3_secret_challenge(dataset, key))?;
         let path = format!("/secrets/web3?secretAddress={dataset}");
-        self.send(
-            Method::POST,
-            &path,
-            Some(&signature),
-            key.as_bytes().to_vec(),
-        )
-        .await
-        .map(drop)
+        let challenge = web3_secret_challenge(dataset, key);
+        self.push(Method::POST, &path, owner, challenge, key).await
     }
 
     /// Pushes (or, with `update`, replaces) a web2 secret of the signer.
@@ -86,12 +79,13 @@ impl SmsClient {
         update: bool,
     ) -> Result<(), SmsClientError> {
         let address = owner.address();
-        let signature = sign_personal(owner, &web2_secret_challenge(address, name, value))?;
         let method = if update { Method::PUT } else { Method::POST };
-        let path = format!("/secrets/web2?ownerAddress={address}&secretName={name}");
-        self.send(method, &path, Some(&signature), value.as_bytes().to_vec())
-            .await
-            .map(drop)
+        let path = format!(
+            "/secrets/web2?ownerAddress={address}&secretName={}",
+            percent_encode(name)
+        );
+        let challenge = web2_secret_challenge(address, name, value);
+        self.push(method, &path, owner, challenge, value).await
     }
 
     /// Pushes the app developer secret, signed by the app's owner.
@@ -101,16 +95,10 @@ impl SmsClient {
         app: Address,
         value: &str,
     ) -> Result<(), SmsClientError> {
-        let signature = sign_personal(owner, &web2_secret_challenge(app, "1", value))?;
         let path = format!("/apps/{app}/secrets");
-        self.send(
-            Method::POST,
-            &path,
-            Some(&signature),
-            value.as_bytes().to_vec(),
-        )
-        .await
-        .map(drop)
+        let challenge = web2_secret_challenge(app, "1", value);
+        self.push(Method::POST, &path, owner, challenge, value)
+            .await
     }
 
     /// Pushes a requester secret of the signer.
@@ -121,16 +109,25 @@ impl SmsClient {
         value: &str,
     ) -> Result<(), SmsClientError> {
         let address = requester.address();
-        let signature = sign_personal(requester, &web2_secret_challenge(address, key, value))?;
-        let path = format!("/requesters/{address}/secrets/{key}");
-        self.send(
-            Method::POST,
-            &path,
-            Some(&signature),
-            value.as_bytes().to_vec(),
-        )
-        .await
-        .map(drop)
+        let path = format!("/requesters/{address}/secrets/{}", percent_encode(key));
+        let challenge = web2_secret_challenge(address, key, value);
+        self.push(Method::POST, &path, requester, challenge, value)
+            .await
+    }
+
+    /// Sends `value` with `signer`'s signature of `challenge`.
+    async fn push(
+        &self,
+        method: Method,
+        path: &str,
+        signer: &(impl SignerSync + ?Sized),
+        challenge: B256,
+        value: &str,
+    ) -> Result<(), SmsClientError> {
+        let signature = sign_personal(signer, &challenge)?;
+        self.send(method, path, Some(&signature), value.as_bytes().to_vec())
+            .await
+            .map(drop)
     }
 
     /// Whether a dataset key was pushed.
@@ -198,6 +195,19 @@ impl SmsClient {
         }
         Err(refusal(status, &bytes))
     }
+}
+
+/// RFC 3986 percent-encoding of everything but unreserved characters.
+fn percent_encode(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
 }
 
 fn refusal(status: StatusCode, body: &[u8]) -> SmsClientError {

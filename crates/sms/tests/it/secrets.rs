@@ -125,6 +125,18 @@ async fn web2_app_and_requester_secrets() {
         .push_web2_secret(requester, "token", "v3", false)
         .await;
     assert_eq!(refused(twice), (409, "ALREADY_EXISTS".into()));
+    // Names travel percent-encoded: one with URL syntax in it is one secret, signed as is.
+    let odd = "a b&secretName=c/ü";
+    world
+        .client
+        .push_web2_secret(requester, odd, "v", false)
+        .await
+        .unwrap();
+    let twice = world
+        .client
+        .push_web2_secret(requester, odd, "w", false)
+        .await;
+    assert_eq!(refused(twice), (409, "ALREADY_EXISTS".into()));
     let forged = reqwest::Client::new()
         .post(format!(
             "{}/secrets/web2?ownerAddress={}&secretName=x",

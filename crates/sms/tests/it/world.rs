@@ -85,9 +85,7 @@ impl World {
             ..ClientConfig::default()
         };
         let provider = http_provider(&url).unwrap();
-        let deployment = dev_chain_deployment(&provider, config.retry)
-            .await
-            .unwrap();
+        let deployment = dev_chain_deployment(&provider, config.retry).await.unwrap();
         let mut client = Client::new(provider, deployment.clone(), config.clone())
             .await
             .unwrap();

@@ -57,6 +57,10 @@ pub enum TeeError {
     /// Sealing or opening the secrets envelope failed.
     #[error("session envelope: {0}")]
     Envelope(#[from] confide_crypto::result::ResultError),
+    /// An Intel DCAP quote or its collateral was refused.
+    #[cfg(feature = "tdx")]
+    #[error(transparent)]
+    Dcap(#[from] crate::dcap::DcapError),
     /// Reading or writing the attestation interface failed.
     #[error("{what}: {source}")]
     Io {

@@ -7,12 +7,16 @@
 //! - [`Policy`]: which measurements, TCB statuses and advisories a relying party accepts, and
 //!   whether simulated evidence is;
 //! - [`session`]: the enclave's per-task keys and the report data that binds them to the task
-//!   and the app.
+//!   and the app;
+//! - [`dcap`] (feature `tdx`, on by default): Intel DCAP quote verification and configfs-tsm
+//!   quote generation.
 //!
 //! The simulator lives in its own crate (`confide-tee-sim`) so that production builds can
 //! leave it out; its evidence is always marked simulated and refused by a production policy.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "tdx")]
+pub mod dcap;
 mod error;
 mod evidence;
 mod policy;

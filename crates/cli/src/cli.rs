@@ -88,6 +88,11 @@ pub(crate) struct SmsArgs {
     /// advisories) [default: up-to-date, non-debug hardware only].
     #[arg(long)]
     pub(crate) policy: Option<PathBuf>,
+    /// Intel DCAP collateral (PCK CRLs, TCB info, QE identity, as JSON) for TDX and SGX
+    /// quotes: a file, or a directory of `*.json` files; repeatable. Cached until its next
+    /// update.
+    #[arg(long)]
+    pub(crate) collateral: Vec<PathBuf>,
     /// Dev mode: accept simulated evidence (from the dev simulator, or those of --simulator).
     #[arg(long)]
     pub(crate) dev: bool,

@@ -22,6 +22,9 @@ pub struct SmsConfig {
     pub policy: Policy,
     /// The largest secret accepted.
     pub max_secret_bytes: usize,
+    /// The time evidence and collateral are checked at (UNIX seconds): the system clock,
+    /// replaced in tests to verify recorded quotes inside their collateral's validity.
+    pub clock: fn() -> u64,
 }
 
 impl Default for SmsConfig {
@@ -30,6 +33,7 @@ impl Default for SmsConfig {
             dev_mode: false,
             policy: Policy::default(),
             max_secret_bytes: MAX_SECRET_BYTES,
+            clock: unix_now,
         }
     }
 }

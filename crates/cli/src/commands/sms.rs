@@ -11,6 +11,7 @@ use confide_chain::deploy::Deployment;
 use confide_sms::store::{MasterKey, Store};
 use confide_sms::{Sms, SmsConfig};
 use confide_tee::Policy;
+use confide_tee::dcap::{CollateralCache, DcapVerifier};
 use confide_tee_sim::SimVerifier;
 use serde_json::json;
 
@@ -35,6 +36,15 @@ async fn serve_until_stopped(args: SmsArgs, out: &Output) -> anyhow::Result<()> 
         Some(path) => read_policy(path)?,
         None => Policy::default(),
     };
+    let collateral = Arc::new(CollateralCache::new());
+    for path in &args.collateral {
+        let loaded = if path.is_dir() {
+            collateral.load_dir(path)?.len()
+        } else {
+            collateral.load_file(path).map(|_| 1)?
+        };
+        tracing::info!(path = %path.display(), loaded, "collateral loaded");
+    }
     if args.dev {
         tracing::warn!("dev mode: simulated evidence is accepted; never run this in production");
     }
@@ -78,6 +88,7 @@ async fn serve_until_stopped(args: SmsArgs, out: &Output) -> anyhow::Result<()> 
             ..SmsConfig::default()
         },
     );
+    sms = sms.with_verifier(Arc::new(DcapVerifier::new(collateral)));
     if args.dev {
         let mut trusted = args.simulator.clone();
         if trusted.is_empty() {

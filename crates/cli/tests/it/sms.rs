@@ -20,6 +20,11 @@ fn serves_the_sms_api_against_the_dev_chain() {
             "--data-dir",
             path(dir.path()),
             "--dev",
+            "--collateral",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../tee/tests/fixtures/tdx_quote_collateral.json"
+            ),
         ],
     );
     let addr = sms.url.trim_start_matches("http://").parse().unwrap();
@@ -62,7 +67,7 @@ fn serves_the_sms_api_against_the_dev_chain() {
 }
 
 #[test]
-fn refuses_a_policy_file_that_allows_simulated_evidence() {
+fn refuses_a_bad_policy_or_collateral_file() {
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("policy.json");
     std::fs::write(&policy, r#"{"allow-simulated": true}"#).unwrap();
@@ -83,4 +88,14 @@ fn refuses_a_policy_file_that_allows_simulated_evidence() {
         path(dir.path()),
     ]);
     assert_fails(&output, 1, "invalid policy");
+    let bad = dir.path().join("collateral.json");
+    std::fs::write(&bad, "{}").unwrap();
+    let output = confide(&[
+        "sms",
+        "--collateral",
+        path(&bad),
+        "--data-dir",
+        path(dir.path()),
+    ]);
+    assert_fails(&output, 1, "collateral");
 }

@@ -14,7 +14,7 @@ use super::signature;
 use crate::chain;
 use crate::error::{Refusal, SmsError};
 use crate::release::{SessionRequest, SessionResponse};
-use crate::service::{Sms, unix_now};
+use crate::service::Sms;
 use crate::store::AuditAction;
 
 const TASK_ACTIVE: u8 = 1;
@@ -81,7 +81,10 @@ pub(super) async fn session(
     let task_id = request.authorization.chain_task_id;
     let worker = request.authorization.worker_wallet;
     let result = match signature(&headers) {
-        Ok(worker_signature) => sms.release(&request, &worker_signature, unix_now()).await,
+        Ok(worker_signature) => {
+            let now = (sms.config.clock)();
+            sms.release(&request, &worker_signature, now).await
+        }
         Err(error) => Err(error),
     };
     let action = if result.is_ok() {

@@ -6,8 +6,10 @@ use confide_chain::artifacts::bindings::IConfide;
 use confide_protocol::authorization::enclave_signature_message;
 use confide_protocol::result::{result_hash, result_seal};
 use confide_protocol::signature::sign_personal;
-use confide_sms::SessionRequest;
+use std::sync::Arc;
+
 use confide_sms::release::RESULT_ENCRYPTION_KEY_NAME;
+use confide_sms::{SessionRequest, SmsConfig};
 use confide_tee::Attester as _;
 use confide_tee::session::EnclaveSession;
 
@@ -314,4 +316,68 @@ async fn bulk_deals_release_only_datasets_granted_to_the_app_and_requester() {
         .unwrap();
     assert_eq!(secrets.datasets.len(), 1);
     assert_eq!(secrets.datasets[0].key, "bulk dataset key");
+}
+
+/// A recorded Intel quote (`crates/tee/tests/fixtures`).
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../tee/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// The `tdx_quote` fixture's collateral validity includes this time.
+fn tdx_fixture_now() -> u64 {
+    1_750_329_147
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verifies_hardware_evidence_and_refuses_a_quote_of_another_session() {
+    use confide_tee::dcap::{CollateralCache, DcapVerifier};
+    use confide_tee::{Evidence, EvidenceKind, Policy, TcbStatus};
+
+    let cache = Arc::new(CollateralCache::new());
+    let collateral = format!(
+        "{}/../tee/tests/fixtures/tdx_quote_collateral.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    cache.load_file(std::path::Path::new(&collateral)).unwrap();
+    let config = SmsConfig {
+        policy: Policy {
+            min_tcb_status: TcbStatus::OutOfDate,
+            accepted_advisories: vec!["INTEL-SA-00837".into()],
+            allow_debug: true,
+            ..Policy::default()
+        },
+        clock: tdx_fixture_now,
+        ..SmsConfig::default()
+    };
+    let world = World::start_with(config, Some(Arc::new(DcapVerifier::new(cache)))).await;
+    world.push_dataset_key("dataset key").await;
+    let task = world.active_task(&World::terms("{}"), false).await;
+    let authorization = world.authorize(&task).await;
+    let (_, mut request) = world.session(authorization);
+
+    // A genuine TDX quote whose report data is not this session's: it verifies (signatures,
+    // chain, collateral, policy) and is refused for what it binds.
+    request.evidence = Evidence {
+        kind: EvidenceKind::DcapQuote,
+        data: fixture("tdx_quote"),
+    };
+    let (status, code) = refusal(&world, &request).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (403, "EVIDENCE_BOUND_TO_ANOTHER_SESSION")
+    );
+
+    // The same quote with a flipped signature byte does not verify at all.
+    let mut forged = fixture("tdx_quote");
+    let last = forged.len() - 100;
+    forged[last] ^= 1;
+    request.evidence.data = forged;
+    assert_eq!(
+        refusal(&world, &request).await,
+        (403, "INVALID_EVIDENCE".into())
+    );
 }

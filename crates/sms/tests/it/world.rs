@@ -60,6 +60,19 @@ pub(crate) struct ActiveTask {
 impl World {
     /// The world with an SMS in dev mode (simulated evidence accepted) or not.
     pub(crate) async fn start(dev_mode: bool) -> Self {
+        let config = SmsConfig {
+            dev_mode,
+            ..SmsConfig::default()
+        };
+        Self::start_with(config, None).await
+    }
+
+    /// The world with an SMS of `config`, verifying simulator evidence and, when given, the
+    /// evidence `verifier` reads.
+    pub(crate) async fn start_with(
+        sms_config: SmsConfig,
+        verifier: Option<Arc<dyn confide_tee::Verifier>>,
+    ) -> Self {
         let chain = DevChain::new(DevChainConfig {
             sync: false,
             ..DevChainConfig::default()
@@ -115,17 +128,12 @@ impl World {
             .await
             .unwrap();
         let attester = SimAttester::from_seed(b"sms tests", [7; 32]);
-        let sms = Arc::new(
-            Sms::new(
-                store,
-                sms_chain,
-                SmsConfig {
-                    dev_mode,
-                    ..SmsConfig::default()
-                },
-            )
-            .with_verifier(Arc::new(SimVerifier::trusting(&attester))),
-        );
+        let mut sms = Sms::new(store, sms_chain, sms_config)
+            .with_verifier(Arc::new(SimVerifier::trusting(&attester)));
+        if let Some(verifier) = verifier {
+            sms = sms.with_verifier(verifier);
+        }
+        let sms = Arc::new(sms);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let sms_server = confide_sms::serve(listener, sms.clone()).await.unwrap();
         let sms_url = format!("http://{}", sms_server.local_addr());

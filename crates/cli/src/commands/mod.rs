@@ -7,6 +7,7 @@ mod demo;
 mod order;
 mod result;
 mod storage;
+mod tee;
 mod wallet;
 
 use crate::cli::Command;
@@ -23,5 +24,6 @@ pub(crate) fn run(command: Command, out: &Output) -> anyhow::Result<()> {
         Command::Bench(command) => bench::run(command, out),
         Command::Chain(command) => chain::run(command, out),
         Command::Storage(command) => storage::run(command, out),
+        Command::Tee(command) => tee::run(command, out),
     }
 }

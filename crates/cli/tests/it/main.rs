@@ -8,6 +8,7 @@ mod data;
 mod order;
 mod result;
 mod storage;
+mod tee;
 mod wallet;
 
 use std::path::Path;

@@ -99,6 +99,31 @@ pub(crate) struct SmsArgs {
     /// In dev mode, a simulator key to trust (its address); repeatable.
     #[arg(long, requires = "dev")]
     pub(crate) simulator: Vec<Address>,
+    /// Attestation: verify Intel DCAP quotes (TDX, SGX) against Intel's collateral.
+    #[command(subcommand)]
+    Tee(TeeCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TeeCommand {
+    /// Verify a DCAP quote offline against its collateral and check it with a policy; prints
+    /// the measurements and TCB status. Exit 3 when the quote does not verify or the policy
+    /// refuses it.
+    VerifyQuote {
+        /// The quote: a binary file, or a text file of hex.
+        quote: PathBuf,
+        /// The collateral JSON (TCB info, QE identity, CRLs and their chains, as from Intel's
+        /// PCS or a PCCS).
+        #[arg(long)]
+        collateral: PathBuf,
+        /// Verification time in UNIX seconds (default: now); the collateral must be valid then.
+        #[arg(long)]
+        now: Option<u64>,
+        /// Policy JSON (kebab-case keys: min-tcb-status, accepted-advisories, mr-td, ...);
+        /// default: up-to-date, no advisory, no debug, any measurement.
+        #[arg(long)]
+        policy: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

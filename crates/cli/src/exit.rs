@@ -10,9 +10,13 @@
 
 use std::fmt;
 
-/// An error meaning "the input was read fine, but the check it was submitted to failed".
+/// An error meaning "the input was read fine, but the check it was submitted to failed", with
+/// what the check found (shown as `details` in JSON output).
 #[derive(Debug)]
-pub(crate) struct CheckFailed(pub(crate) anyhow::Error);
+pub(crate) struct CheckFailed(
+    pub(crate) anyhow::Error,
+    pub(crate) Option<serde_json::Value>,
+);
 
 impl fmt::Display for CheckFailed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -36,5 +40,21 @@ pub(crate) fn code_of(error: &anyhow::Error) -> u8 {
 
 /// Marks an error as a failed check (exit code 3).
 pub(crate) fn check_failed(error: impl Into<anyhow::Error>) -> anyhow::Error {
-    anyhow::Error::new(CheckFailed(error.into()))
+    anyhow::Error::new(CheckFailed(error.into(), None))
+}
+
+/// A failed check (exit code 3) with what it found, for JSON output.
+pub(crate) fn check_failed_with(
+    error: impl Into<anyhow::Error>,
+    details: serde_json::Value,
+) -> anyhow::Error {
+    anyhow::Error::new(CheckFailed(error.into(), Some(details)))
+}
+
+/// The details of the failed check in `error`'s chain, if any.
+pub(crate) fn details_of(error: &anyhow::Error) -> Option<&serde_json::Value> {
+    error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<CheckFailed>())
+        .and_then(|failed| failed.1.as_ref())
 }

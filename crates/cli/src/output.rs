@@ -31,10 +31,11 @@ impl Output {
     pub(crate) fn error(&self, error: &anyhow::Error) {
         let causes: Vec<String> = error.chain().skip(1).map(ToString::to_string).collect();
         if self.json {
-            println!(
-                "{}",
-                json!({ "error": error.to_string(), "causes": causes })
-            );
+            let mut document = json!({ "error": error.to_string(), "causes": causes });
+            if let Some(details) = crate::exit::details_of(error) {
+                document["details"] = details.clone();
+            }
+            println!("{document}");
         } else {
             eprintln!("error: {error}");
             for cause in causes {

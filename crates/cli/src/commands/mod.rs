@@ -8,6 +8,7 @@ mod order;
 mod result;
 mod sms;
 mod storage;
+mod tee;
 mod wallet;
 
 use crate::cli::Command;
@@ -25,5 +26,6 @@ pub(crate) fn run(command: Command, out: &Output) -> anyhow::Result<()> {
         Command::Chain(command) => chain::run(command, out),
         Command::Storage(command) => storage::run(command, out),
         Command::Sms(args) => sms::run(args, out),
+        Command::Tee(command) => tee::run(command, out),
     }
 }

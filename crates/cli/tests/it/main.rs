@@ -9,6 +9,7 @@ mod order;
 mod result;
 mod sms;
 mod storage;
+mod tee;
 mod wallet;
 
 use std::path::Path;

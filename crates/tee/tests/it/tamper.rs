@@ -330,3 +330,39 @@ fn no_flip_of_the_signed_part_verifies_and_none_panics() {
         let _ = verify_tdx(&flipped(&tdx, at), &collateral);
     }
 }
+
+/// With the PCK chain in the collateral, that chain is the one relied on: the quote's embedded
+/// copy is then unused (a flipped byte in it changes nothing), a flipped byte in the
+/// collateral's copy is refused.
+#[test]
+fn pck_chain_in_the_collateral_replaces_the_quotes() {
+    let tdx = quote("tdx_quote");
+    let begin = tdx
+        .windows(27)
+        .position(|window| window == b"-----BEGIN CERTIFICATE-----")
+        .unwrap();
+    let end = tdx
+        .windows(25)
+        .rposition(|window| window == b"-----END CERTIFICATE-----")
+        .unwrap()
+        + 25;
+    let embedded = String::from_utf8(tdx[begin..end].to_vec()).unwrap();
+    let mut with_chain = collateral("tdx_quote");
+    with_chain.pck_certificate_chain = Some(embedded.clone());
+    verify_tdx(&tdx, &with_chain).unwrap();
+    verify_tdx(&flip_first_certificate_signature(&tdx), &with_chain).unwrap();
+
+    with_chain.pck_certificate_chain = Some(flip_in_chain(&embedded));
+    let error = verify_tdx(&tdx, &with_chain).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            DcapError::CertificateSignature {
+                chain: CertChain::PckInCollateral,
+                index: 0,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}

@@ -57,6 +57,9 @@ pub(crate) enum Command {
     /// encrypted at rest, released only to attested enclaves of active tasks. Serves HTTP until
     /// SIGINT/SIGTERM.
     Sms(SmsArgs),
+    /// Attestation: verify Intel DCAP quotes (TDX, SGX) against Intel's collateral.
+    #[command(subcommand)]
+    Tee(TeeCommand),
 }
 
 /// `confide sms`.
@@ -99,9 +102,6 @@ pub(crate) struct SmsArgs {
     /// In dev mode, a simulator key to trust (its address); repeatable.
     #[arg(long, requires = "dev")]
     pub(crate) simulator: Vec<Address>,
-    /// Attestation: verify Intel DCAP quotes (TDX, SGX) against Intel's collateral.
-    #[command(subcommand)]
-    Tee(TeeCommand),
 }
 
 #[derive(Debug, Subcommand)]

@@ -145,23 +145,45 @@ fn platform_needing_updates_refused_by_strict_policy_accepted_by_permissive() {
 }
 
 #[test]
-fn outdated_platform_is_refused_even_by_a_permissive_policy() {
+fn outdated_tdx_quote_is_refused_by_a_strict_policy_and_accepted_by_a_permissive_one() {
+    let strict = verify("tdx_quote_outdated", &["--now", OUTDATED_NOW]);
+    assert_fails(
+        &strict,
+        3,
+        "TCB status OutOfDate is below the minimum UpToDate",
+    );
+
     let dir = tempfile::tempdir().unwrap();
+    let mut output = confide(&[
+        "--json",
+        "tee",
+        "verify-quote",
+        path(&fixture("tdx_quote_outdated")),
+        "--collateral",
+        path(&fixture("tdx_quote_outdated_collateral.json")),
+        "--now",
+        OUTDATED_NOW,
+    ]);
+    assert_code(&output, 3);
+    let refused: serde_json::Value = serde_json::from_slice(&output.stderr)
+        .or_else(|_| serde_json::from_slice(&output.stdout))
+        .unwrap();
+    let advisories = refused["details"]["advisories"].clone();
+    assert!(advisories.as_array().unwrap().len() > 1, "{refused}");
+
     let permissive = dir.path().join("permissive.json");
     std::fs::write(
         &permissive,
-        r#"{"min-tcb-status": "OutOfDateConfigurationNeeded"}"#,
+        serde_json::json!({"min-tcb-status": "OutOfDate", "accepted-advisories": advisories})
+            .to_string(),
     )
     .unwrap();
-    let output = verify(
+    output = verify(
         "tdx_quote_outdated",
         &["--now", OUTDATED_NOW, "--policy", path(&permissive)],
     );
-    assert_fails(
-        &output,
-        3,
-        "no TCB level of the TCB info matches the platform",
-    );
+    assert_code(&output, 0);
+    assert!(stdout(&output).contains("OutOfDate"), "{}", stdout(&output));
 }
 
 #[test]

@@ -11,6 +11,7 @@
 
 use std::sync::Arc;
 
+use dcap_qvl::tcb_info::{Tcb, TcbComponents, TcbInfo, TcbLevel};
 use dcap_qvl::verify::QuoteVerifier;
 
 use super::collateral::{Collateral, CollateralCache, SignedHeader};
@@ -76,7 +77,7 @@ impl DcapVerifier {
         check_pck_crl_issuer(parsed, collateral, now)?;
         let verified = QuoteVerifier::new(pki::INTEL_SGX_ROOT_CA_DER.to_vec())
             .allow_debug(self.allow_debug)
-            .verify(raw, &collateral.to_qvl(), now);
+            .dangerous_verify_with_tcb_override(raw, &collateral.to_qvl(), now, with_floor_level);
         let verified = match verified {
             Ok(verified) => verified,
             Err(refusal) => {
@@ -149,6 +150,38 @@ fn check_pck_crl_issuer(
 /// Our TCB status for dcap-qvl's. A TD 1.5 "relaunch advised" status (the TD launched on an
 /// out-of-date TCB that a TD-preserving update has since fixed) is what the TD runs with until
 /// relaunched, so it maps to the out-of-date status.
+/// A platform below every TCB level of the (already signature-checked) TCB info is at least as
+/// out of date as the lowest level: a floor level (every SVN 0) after the others, with the
+/// lowest level's date and advisories and a status no better than `OutOfDate`, makes such a
+/// platform appraisable (Intel's QVL reports it unmatched) so that the relying party's policy
+/// decides: a strict one refuses it, a permissive one that accepts out-of-date platforms and
+/// those advisories accepts it. Platforms that match a listed level are unaffected.
+fn with_floor_level(mut tcb_info: TcbInfo) -> TcbInfo {
+    use dcap_qvl::tcb_info::TcbStatus as Status;
+    let Some(lowest) = tcb_info.tcb_levels.last().cloned() else {
+        return tcb_info;
+    };
+    let status = match lowest.tcb_status {
+        Status::Revoked => Status::Revoked,
+        Status::OutOfDateConfigurationNeeded | Status::TDRelaunchAdvisedConfigurationNeeded => {
+            Status::OutOfDateConfigurationNeeded
+        }
+        _ => Status::OutOfDate,
+    };
+    let zeros = |components: &[TcbComponents]| vec![TcbComponents { svn: 0 }; components.len()];
+    tcb_info.tcb_levels.push(TcbLevel {
+        tcb: Tcb {
+            sgx_components: zeros(&lowest.tcb.sgx_components),
+            tdx_components: zeros(&lowest.tcb.tdx_components),
+            pce_svn: 0,
+        },
+        tcb_date: lowest.tcb_date,
+        tcb_status: status,
+        advisory_ids: lowest.advisory_ids,
+    });
+    tcb_info
+}
+
 fn map_status(status: &str) -> Result<TcbStatus, DcapError> {
     match status {
         "TDRelaunchAdvised" => Ok(TcbStatus::OutOfDate),

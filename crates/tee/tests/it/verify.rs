@@ -1,7 +1,7 @@
 //! Verifying the fixtures: measurements, TCB status, advisories, and the policy's verdict.
 
 use alloy_primitives::hex;
-use confide_tee::dcap::{DcapError, DcapVerifier, ParsedQuote};
+use confide_tee::dcap::{DcapVerifier, ParsedQuote};
 use confide_tee::{Measurements, Platform, Policy, PolicyError, TcbStatus};
 
 use crate::{OUTDATED_NOW, SGX_NOW, TDX_NOW, collateral, quote, tappd_quote};
@@ -113,29 +113,54 @@ fn policy_refuses_or_accepts_a_platform_that_needs_updates() {
 }
 
 /// The "outdated" TDX fixture's platform is older than every TCB level its TCB info lists
-/// (CPU SVN component 7 is 3, the lowest level needs 5): like Intel's QVL, dcap-qvl refuses it
-/// as unsupported rather than reporting OutOfDate, so no policy can accept it.
+/// (CPU SVN component 7 is 3, the lowest level, OutOfDate, needs 5): it is appraised as
+/// OutOfDate with the lowest level's advisories (Intel's QVL leaves it unmatched), so a strict
+/// policy refuses it and a permissive one accepts it.
 #[test]
-fn outdated_tdx_platform_below_every_tcb_level_is_refused() {
-    let error = verifier()
+fn outdated_tdx_quote_is_refused_by_a_strict_policy_and_accepted_by_a_permissive_one() {
+    let report = verifier()
         .verify_with(
             &quote("tdx_quote_outdated"),
             &collateral("tdx_quote_outdated"),
             OUTDATED_NOW,
         )
-        .unwrap_err();
-    let DcapError::NoMatchingTcbLevel { reason } = &error else {
-        panic!("expected NoMatchingTcbLevel, got {error:?}");
-    };
-    assert!(
-        reason.contains("lowest level (OutOfDate")
-            && reason.contains("SGX component 7 is 3 (needs 5)"),
-        "{reason}"
+        .unwrap();
+    assert_eq!(report.platform, Platform::Tdx);
+    assert_eq!(report.tcb_status, TcbStatus::OutOfDate);
+    assert!(report.advisories.contains(&"INTEL-SA-00837".to_owned()));
+    assert_eq!(
+        Policy::default().check(&report),
+        Err(PolicyError::TcbStatusTooLow {
+            minimum: TcbStatus::UpToDate,
+            got: TcbStatus::OutOfDate
+        })
     );
+    let permissive = Policy {
+        min_tcb_status: TcbStatus::OutOfDate,
+        accepted_advisories: report.advisories.clone(),
+        ..Policy::default()
+    };
+    permissive.check(&report).unwrap();
+    // Accepting out-of-date platforms is not accepting every advisory.
+    let fewer = Policy {
+        accepted_advisories: report.advisories[1..].to_vec(),
+        ..permissive
+    };
+    assert_eq!(
+        fewer.check(&report),
+        Err(PolicyError::AdvisoryNotAccepted(
+            report.advisories[0].clone()
+        ))
+    );
+    // The up-to-date fixture is not affected by the floor level.
+    let current = verifier()
+        .verify_with(&quote("tdx_quote"), &collateral("tdx_quote"), TDX_NOW)
+        .unwrap();
+    assert_ne!(current.tcb_status, TcbStatus::OutOfDate);
 }
 
 #[test]
-fn dstack_tappd_quote_parses() {
+fn dstack_tappd_quote_verifies_as_out_of_date() {
     let quote = tappd_quote();
     let parsed = ParsedQuote::parse(&quote).unwrap();
     let summary = parsed.summary();
@@ -147,13 +172,12 @@ fn dstack_tappd_quote_parses() {
     assert_eq!(key.tee, Platform::Tdx);
     // It comes from a platform of the same model as the TDX fixture (same FMSPC and CA), so
     // that collateral applies: every signature and chain holds (the verifier's own checks
-    // pass), but the platform's TCB is older than any level the TCB info lists.
+    // pass), but the platform's TCB is older than any level the TCB info lists: out of date.
     assert_eq!(key, collateral("tdx_quote").key().unwrap());
-    let error = verifier()
+    let report = verifier()
         .verify_with(&quote, &collateral("tdx_quote"), TDX_NOW)
-        .unwrap_err();
-    assert!(
-        matches!(error, DcapError::NoMatchingTcbLevel { .. }),
-        "{error:?}"
-    );
+        .unwrap();
+    assert_eq!(report.tcb_status, TcbStatus::OutOfDate);
+    assert_eq!(report.report_data, summary.report_data.to_vec());
+    assert!(Policy::default().check(&report).is_err());
 }

@@ -19,12 +19,14 @@
 pub mod deploy;
 mod error;
 pub mod events;
+mod fixture;
 pub mod protocol;
 pub mod retry;
 pub mod send;
 
 pub use error::{ClientError, RpcFailure};
 pub use events::{ConfirmedLog, EventWatcher, WatchUpdate};
+pub use fixture::FixtureRoles;
 pub use retry::RetryPolicy;
 
 use crate::deploy::Deployment;

@@ -7,13 +7,12 @@ use std::time::Duration;
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_provider::RootProvider;
 use alloy_signer_local::PrivateKeySigner;
-use confide_chain::artifacts::bindings::{
-    IAppRegistry, IDatasetRegistry, IERC20, IWorkerpoolRegistry,
+use confide_chain::client::{
+    Client, ClientConfig, FixtureRoles, dev_chain_deployment, http_provider,
 };
-use confide_chain::client::{Client, ClientConfig, dev_chain_deployment, http_provider};
 use confide_chain::devchain::rpc::{RpcConfig, RpcServer, serve};
 use confide_chain::devchain::{DevChain, DevChainConfig};
-use confide_chain::scenario::{Assets, OrderDraft, RLC, Terms};
+use confide_chain::scenario::{Assets, OrderDraft, Terms};
 use confide_protocol::authorization::WorkerpoolAuthorization;
 use confide_protocol::order::DatasetOrder;
 use confide_protocol::{SignedOrder, Tag, ids};
@@ -115,7 +114,17 @@ impl World {
             stranger: accounts[6].clone(),
         };
         let app_digest = B256::from(<[u8; 32]>::from(sha2::Sha256::digest(b"hello iApp module")));
-        let assets = register_assets(&client, &roles, app_digest).await;
+        let fixture = FixtureRoles {
+            funder: roles.owner.address(),
+            app_developer: roles.app_developer.address(),
+            data_owner: roles.data_owner.address(),
+            scheduler: roles.scheduler.address(),
+            requester: roles.requester.address(),
+        };
+        let assets = client
+            .register_tee_fixture(&fixture, app_digest)
+            .await
+            .unwrap();
 
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(
@@ -277,68 +286,4 @@ pub(crate) fn authorization(
     assert_eq!(authorization.chain_task_id, task.task);
     authorization.sign(signer).unwrap();
     authorization
-}
-
-/// A TEE app whose checksum is `app_digest`, a dataset and a workerpool; 100 RLC deposited by
-/// the requester and the scheduler.
-async fn register_assets(client: &Client<RootProvider>, roles: &Roles, app_digest: B256) -> Assets {
-    let app_developer = roles.app_developer.address();
-    let app = client
-        .create_app(
-            app_developer,
-            &IAppRegistry::createAppCall {
-                owner: app_developer,
-                name: "hello".into(),
-                appType: "WASM".into(),
-                multiaddr: Bytes::from_static(b"/p2p/bafkreihello"),
-                checksum: app_digest,
-                mrenclave: Bytes::new(),
-            },
-        )
-        .await
-        .unwrap();
-    let data_owner = roles.data_owner.address();
-    let dataset = client
-        .create_dataset(
-            data_owner,
-            &IDatasetRegistry::createDatasetCall {
-                owner: data_owner,
-                name: "dataset".into(),
-                multiaddr: Bytes::from_static(b"/p2p/bafkreidataset"),
-                checksum: keccak256("dataset"),
-            },
-        )
-        .await
-        .unwrap();
-    let scheduler = roles.scheduler.address();
-    let workerpool = client
-        .create_workerpool(
-            scheduler,
-            &IWorkerpoolRegistry::createWorkerpoolCall {
-                owner: scheduler,
-                description: "pool".into(),
-            },
-        )
-        .await
-        .unwrap();
-    let rlc = |n: u64| U256::from(n * RLC);
-    for who in [roles.requester.address(), scheduler] {
-        client
-            .send(
-                roles.owner.address(),
-                client.deployment().token,
-                &IERC20::transferCall {
-                    to: who,
-                    value: rlc(1_000),
-                },
-            )
-            .await
-            .unwrap();
-        client.deposit(who, rlc(100)).await.unwrap();
-    }
-    Assets {
-        app,
-        dataset: Some(dataset),
-        workerpool,
-    }
 }

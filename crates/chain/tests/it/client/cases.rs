@@ -5,10 +5,8 @@ use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_provider::{Provider, RootProvider};
 use alloy_signer_local::PrivateKeySigner;
 use confide_chain::ProtocolRevert;
-use confide_chain::artifacts::bindings::{
-    IAppRegistry, IConfide, IDatasetRegistry, IERC20, IWorkerpoolRegistry,
-};
-use confide_chain::client::{Client, ClientError};
+use confide_chain::artifacts::bindings::{IConfide, IERC20};
+use confide_chain::client::{Client, ClientError, FixtureRoles};
 use confide_chain::deploy::{DeployPlan, Deployment, deploy_confide};
 use confide_chain::scenario::{Assets, OrderDraft, RLC, Terms, task_status};
 use confide_protocol::SignedOrder;
@@ -50,66 +48,17 @@ fn roles(node: &Node) -> Roles {
 /// Registers a TEE app, a dataset and a workerpool; funds and deposits 100 RLC for the
 /// requester and the scheduler.
 async fn assets_and_deposits(client: &Client<RootProvider>, roles: &Roles) -> Assets {
-    let app_developer = roles.app_developer.address();
-    let app = client
-        .create_app(
-            app_developer,
-            &IAppRegistry::createAppCall {
-                owner: app_developer,
-                name: "tee-app".into(),
-                appType: "DOCKER".into(),
-                multiaddr: Bytes::from_static(b"docker.io/confide/tee-app:1.0.0"),
-                checksum: keccak256("tee-app"),
-                mrenclave: Bytes::from_static(
-                    br#"{"framework":"TDX","version":"v1","fingerprint":"00"}"#,
-                ),
-            },
-        )
+    let fixture = FixtureRoles {
+        funder: roles.owner,
+        app_developer: roles.app_developer.address(),
+        data_owner: roles.data_owner.address(),
+        scheduler: roles.scheduler.address(),
+        requester: roles.requester.address(),
+    };
+    client
+        .register_tee_fixture(&fixture, keccak256("tee-app"))
         .await
-        .unwrap();
-    let data_owner = roles.data_owner.address();
-    let dataset = client
-        .create_dataset(
-            data_owner,
-            &IDatasetRegistry::createDatasetCall {
-                owner: data_owner,
-                name: "dataset".into(),
-                multiaddr: Bytes::from_static(b"/ipfs/bafkreidataset"),
-                checksum: keccak256("dataset"),
-            },
-        )
-        .await
-        .unwrap();
-    let scheduler = roles.scheduler.address();
-    let workerpool = client
-        .create_workerpool(
-            scheduler,
-            &IWorkerpoolRegistry::createWorkerpoolCall {
-                owner: scheduler,
-                description: "pool".into(),
-            },
-        )
-        .await
-        .unwrap();
-    for who in [roles.requester.address(), scheduler] {
-        client
-            .send(
-                roles.owner,
-                client.deployment().token,
-                &IERC20::transferCall {
-                    to: who,
-                    value: rlc(1_000),
-                },
-            )
-            .await
-            .unwrap();
-        client.deposit(who, rlc(100)).await.unwrap();
-    }
-    Assets {
-        app,
-        dataset: Some(dataset),
-        workerpool,
-    }
+        .unwrap()
 }
 
 pub(crate) async fn deploys_the_protocol_from_the_in_process_plan(node: &Node) {

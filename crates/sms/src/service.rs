@@ -113,9 +113,15 @@ impl Sms {
         Ok(())
     }
 
-    /// Deletes the enclave challenges of tasks past their final deadline.
+    /// Deletes the enclave challenges of tasks past their final deadline (audited when any).
     pub async fn purge_expired_challenges(&self, now: u64) -> Result<u64, SmsError> {
-        Ok(self.store.purge_challenges(now).await?)
+        let purged = self.store.purge_challenges(now).await?;
+        if purged > 0 {
+            let subject = format!("{purged} enclave challenges past their final deadline");
+            self.audit(AuditAction::ChallengePurge, None, None, subject, Ok(()))
+                .await?;
+        }
+        Ok(purged)
     }
 }
 

@@ -381,3 +381,50 @@ async fn verifies_hardware_evidence_and_refuses_a_quote_of_another_session() {
         (403, "INVALID_EVIDENCE".into())
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_is_released_once_the_challenge_is_purged_or_for_another_challenge() {
+    let world = World::start(true).await;
+    world.push_dataset_key("dataset key").await;
+    let task = world.active_task(&World::terms("{}"), false).await;
+    let authorization = world.authorize(&task).await;
+
+    // A challenge the SMS did not issue (signed by the genuine scheduler all the same).
+    let other = crate::world::authorization(
+        &task,
+        world.roles.worker.address(),
+        Address::repeat_byte(7),
+        &world.roles.scheduler,
+    );
+    let (_, request) = world.session(other);
+    assert_eq!(
+        refusal(&world, &request).await,
+        (403, "ENCLAVE_CHALLENGE_MISMATCH".into())
+    );
+
+    let (_, request) = world.session(authorization);
+    world
+        .client
+        .open_session(&world.roles.worker, &request)
+        .await
+        .unwrap();
+    // Past the task's final deadline the key is purged (and the purge audited).
+    assert_eq!(
+        world
+            .sms
+            .purge_expired_challenges(u64::MAX >> 2)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        refusal(&world, &request).await,
+        (403, "ENCLAVE_CHALLENGE_MISMATCH".into())
+    );
+    let audit = world.sms.store().audit_entries(None, 50).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|entry| entry.action == confide_sms::store::AuditAction::ChallengePurge)
+    );
+}

@@ -39,6 +39,9 @@ pub enum SmsError {
     /// A write-once secret already exists.
     #[error("{0} already exists and cannot be overwritten")]
     AlreadyExists(String),
+    /// A signed request already applied (an old update replayed).
+    #[error("{0}")]
+    Replayed(String),
     /// The secret or task does not exist.
     #[error("{0} not found")]
     NotFound(String),
@@ -190,6 +193,7 @@ impl SmsError {
             }
             Self::SecretTooLarge { .. } => "SECRET_TOO_LARGE",
             Self::AlreadyExists(_) => "ALREADY_EXISTS",
+            Self::Replayed(_) => "REPLAYED_REQUEST",
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadRequest(_) => "BAD_REQUEST",
             Self::Refused(refusal) => refusal.code(),
@@ -205,7 +209,7 @@ impl SmsError {
                 StatusCode::UNAUTHORIZED
             }
             Self::SecretTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::AlreadyExists(_) => StatusCode::CONFLICT,
+            Self::AlreadyExists(_) | Self::Replayed(_) => StatusCode::CONFLICT,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Refused(refusal) => refusal.status(),

@@ -109,14 +109,17 @@ async fn web2_write(
         expect_signer(query.owner_address, signer)?;
         if update {
             sms.store
-                .update_secret(&id, value)
+                .update_secret_once(&id, value, challenge)
                 .await
                 .map_err(|error| match error {
                     StoreError::NotFound(_) => SmsError::NotFound(id.to_string()),
+                    StoreError::Replayed(_) => SmsError::Replayed(error.to_string()),
                     other => SmsError::Store(other),
                 })?;
         } else {
             create(sms, &id, value).await?;
+            // The creation's signed request cannot be replayed as an update either.
+            sms.store.record_request(&id, challenge).await?;
         }
         Ok(signer)
     }

@@ -53,6 +53,8 @@ pub enum StoreError {
     AlreadyExists(SecretId),
     #[error("{0} does not exist")]
     NotFound(SecretId),
+    #[error("this signed request was already applied to {0}: a replay changes nothing")]
+    Replayed(SecretId),
     /// Authentication of a sealed value failed although the master key opens the key check:
     /// the row was altered, or copied from another row.
     #[error("the stored {row} does not decrypt: it was altered or moved from another row")]
@@ -233,6 +235,60 @@ impl Store {
         if updated == 0 {
             return Err(StoreError::NotFound(id.clone()));
         }
+        Ok(())
+    }
+
+    /// Records that the signed `request` (the hash the owner signed) was applied to `id`, so
+    /// that it cannot be replayed as an update later.
+    pub async fn record_request(&self, id: &SecretId, request: B256) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO applied_requests (secret_id, request) VALUES ($1, $2)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(id.to_string())
+        .bind(task_text(&request))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Replaces an existing secret's value once per signed `request`: a request already
+    /// applied to `id` (recorded here or by [`Store::record_request`]) is
+    /// [`StoreError::Replayed`] and changes nothing; [`StoreError::NotFound`] if there is no
+    /// secret.
+    pub async fn update_secret_once(
+        &self,
+        id: &SecretId,
+        value: &[u8],
+        request: B256,
+    ) -> Result<(), StoreError> {
+        let key = id.to_string();
+        let sealed = self.seal(SealedRow::Secret(&key), value)?;
+        let now = to_db(now_unix(), "time")?;
+        let mut transaction = self.pool.begin().await?;
+        let recorded = sqlx::query(
+            "INSERT INTO applied_requests (secret_id, request) VALUES ($1, $2)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&key)
+        .bind(task_text(&request))
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+        if recorded == 0 {
+            return Err(StoreError::Replayed(id.clone()));
+        }
+        let updated = sqlx::query("UPDATE secrets SET sealed = $1, updated_at = $2 WHERE id = $3")
+            .bind(sealed)
+            .bind(now)
+            .bind(&key)
+            .execute(&mut *transaction)
+            .await?
+            .rows_affected();
+        if updated == 0 {
+            return Err(StoreError::NotFound(id.clone()));
+        }
+        transaction.commit().await?;
         Ok(())
     }
 

@@ -25,29 +25,30 @@ impl Backend {
 }
 
 /// The migrations, in order: index i brings the schema to version i + 1.
-const MIGRATIONS: &[&[&str]] = &[&[
-    // One row, sealed under the master key at creation: opening it proves the key is this
-    // database's before any secret is needed.
-    "CREATE TABLE IF NOT EXISTS key_check (
+const MIGRATIONS: &[&[&str]] = &[
+    &[
+        // One row, sealed under the master key at creation: opening it proves the key is this
+        // database's before any secret is needed.
+        "CREATE TABLE IF NOT EXISTS key_check (
         name TEXT PRIMARY KEY,
         sealed {bytes} NOT NULL
     )",
-    // `id` is `SecretId`'s canonical text; `sealed` the value (seal.rs).
-    "CREATE TABLE IF NOT EXISTS secrets (
+        // `id` is `SecretId`'s canonical text; `sealed` the value (seal.rs).
+        "CREATE TABLE IF NOT EXISTS secrets (
         id TEXT PRIMARY KEY,
         sealed {bytes} NOT NULL,
         created_at BIGINT NOT NULL,
         updated_at BIGINT NOT NULL
     )",
-    // One enclave challenge key per task, kept until the task's final deadline.
-    "CREATE TABLE IF NOT EXISTS challenges (
+        // One enclave challenge key per task, kept until the task's final deadline.
+        "CREATE TABLE IF NOT EXISTS challenges (
         task_id TEXT PRIMARY KEY,
         final_deadline BIGINT NOT NULL,
         sealed {bytes} NOT NULL,
         created_at BIGINT NOT NULL
     )",
-    "CREATE INDEX IF NOT EXISTS challenges_by_deadline ON challenges (final_deadline)",
-    "CREATE TABLE IF NOT EXISTS audit (
+        "CREATE INDEX IF NOT EXISTS challenges_by_deadline ON challenges (final_deadline)",
+        "CREATE TABLE IF NOT EXISTS audit (
         id {serial_key},
         at BIGINT NOT NULL,
         action TEXT NOT NULL,
@@ -56,8 +57,18 @@ const MIGRATIONS: &[&[&str]] = &[&[
         subject TEXT NOT NULL,
         outcome TEXT NOT NULL
     )",
-    "CREATE INDEX IF NOT EXISTS audit_by_task ON audit (task_id, id)",
-]];
+        "CREATE INDEX IF NOT EXISTS audit_by_task ON audit (task_id, id)",
+    ],
+    &[
+        // The signed requests applied to each secret (the hash its owner signed): an update is
+        // applied once, so an old signed update cannot bring an old value back.
+        "CREATE TABLE IF NOT EXISTS applied_requests (
+        secret_id TEXT NOT NULL,
+        request TEXT NOT NULL,
+        PRIMARY KEY (secret_id, request)
+    )",
+    ],
+];
 
 /// The schema version this code writes.
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -115,6 +115,26 @@ async fn web2_app_and_requester_secrets() {
         .push_web2_secret(requester, "token", "v2", true)
         .await
         .unwrap();
+    // Replays: the creation's or an earlier update's signed request, sent again (signatures
+    // are deterministic), cannot bring an old value back.
+    for old in ["v1", "v2"] {
+        let replay = world
+            .client
+            .push_web2_secret(requester, "token", old, true)
+            .await;
+        assert_eq!(refused(replay), (409, "REPLAYED_REQUEST".into()));
+    }
+    world
+        .client
+        .push_web2_secret(requester, "token", "v3", true)
+        .await
+        .unwrap();
+    let id = confide_sms::store::SecretId::Web2 {
+        owner: requester.address(),
+        name: "token".into(),
+    };
+    let stored = world.sms.store().secret(&id).await.unwrap().unwrap();
+    assert_eq!(stored.as_slice(), b"v3");
     let missing = world
         .client
         .push_web2_secret(requester, "other", "v1", true)
@@ -122,7 +142,7 @@ async fn web2_app_and_requester_secrets() {
     assert_eq!(refused(missing), (404, "NOT_FOUND".into()));
     let twice = world
         .client
-        .push_web2_secret(requester, "token", "v3", false)
+        .push_web2_secret(requester, "token", "v4", false)
         .await;
     assert_eq!(refused(twice), (409, "ALREADY_EXISTS".into()));
     // Names travel percent-encoded: one with URL syntax in it is one secret, signed as is.

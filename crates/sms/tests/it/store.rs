@@ -82,6 +82,7 @@ macro_rules! on_both_databases {
 
 on_both_databases!(
     secrets_are_write_once_and_updatable,
+    a_signed_update_is_applied_once,
     values_are_encrypted_at_rest,
     a_wrong_master_key_is_refused_at_open,
     a_value_moved_to_another_row_does_not_decrypt,
@@ -91,6 +92,37 @@ on_both_databases!(
     the_audit_log_reads_back_newest_first,
     reopening_keeps_everything_and_a_newer_schema_is_refused,
 );
+
+async fn a_signed_update_is_applied_once(url: &str) {
+    let store = Store::open(url, &key(1)).await.unwrap();
+    let id = ids().remove(1);
+    let (create, first, second) = (
+        B256::repeat_byte(1),
+        B256::repeat_byte(2),
+        B256::repeat_byte(3),
+    );
+    // No secret: nothing is applied, and the request stays usable.
+    let missing = store
+        .update_secret_once(&id, b"v1", first)
+        .await
+        .unwrap_err();
+    assert!(matches!(missing, StoreError::NotFound(_)), "{missing}");
+    store.create_secret(&id, b"v0").await.unwrap();
+    store.record_request(&id, create).await.unwrap();
+    store.update_secret_once(&id, b"v1", first).await.unwrap();
+    store.update_secret_once(&id, b"v2", second).await.unwrap();
+    for replayed in [create, first, second] {
+        let error = store
+            .update_secret_once(&id, b"old", replayed)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, StoreError::Replayed(of) if *of == id),
+            "{error}"
+        );
+    }
+    assert_eq!(store.secret(&id).await.unwrap().unwrap().as_slice(), b"v2");
+}
 
 async fn secrets_are_write_once_and_updatable(url: &str) {
     let store = Store::open(url, &key(1)).await.unwrap();
@@ -442,14 +474,14 @@ async fn reopening_keeps_everything_and_a_newer_schema_is_refused(url: &str) {
     assert_eq!(store.secret(id).await.unwrap().unwrap().as_slice(), b"kept");
     drop(store);
     let db = raw(url).await;
-    let versions: Vec<i64> = sqlx::query("SELECT version FROM schema_version")
+    let versions: Vec<i64> = sqlx::query("SELECT version FROM schema_version ORDER BY version")
         .fetch_all(&db)
         .await
         .unwrap()
         .iter()
         .map(|row| row.try_get(0).unwrap())
         .collect();
-    assert_eq!(versions, [1]);
+    assert_eq!(versions, [1, 2]);
     sqlx::query("INSERT INTO schema_version (version) VALUES (99)")
         .execute(&db)
         .await
@@ -461,7 +493,7 @@ async fn reopening_keeps_everything_and_a_newer_schema_is_refused(url: &str) {
             refused,
             StoreError::SchemaTooNew {
                 found: 99,
-                supported: 1
+                supported: 2
             }
         ),
         "{refused}"

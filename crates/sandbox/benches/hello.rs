@@ -17,8 +17,9 @@
 #[path = "../tests/it/guests.rs"]
 mod guests;
 
-use confide_sandbox::{AppEnv, AppRun, Limits, Sandbox, SandboxConfig};
+use confide_sandbox::{AppEnv, AppModule, AppRun, Limits, Sandbox, SandboxConfig};
 use std::error::Error;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 type BenchResult<T> = Result<T, Box<dyn Error>>;
@@ -62,20 +63,23 @@ fn main() -> BenchResult<()> {
 
     let mut compile = Vec::new();
     let mut cold = Vec::new();
+    let run = |sandbox: &Sandbox, module: &Arc<AppModule>| {
+        sandbox.run(&AppRun {
+            module,
+            args: vec![],
+            env: env.clone(),
+            input_dir: input_dir.clone(),
+            output_dir: output_dir.clone(),
+            limits: Limits::default(),
+        })
+    };
     for _ in 0..cold_runs.max(1) {
         let sandbox = Sandbox::new(SandboxConfig::default())?;
         fresh_output()?;
         let started = Instant::now();
         let module = sandbox.load(&wasm)?;
         compile.push(started.elapsed());
-        sandbox.run(&AppRun {
-            module: &module,
-            args: vec![],
-            env: env.clone(),
-            input_dir: input_dir.clone(),
-            output_dir: output_dir.clone(),
-            limits: Limits::default(),
-        })?;
+        run(&sandbox, &module)?;
         cold.push(started.elapsed());
     }
 
@@ -87,14 +91,7 @@ fn main() -> BenchResult<()> {
         fresh_output()?;
         let started = Instant::now();
         let module = sandbox.load(&wasm)?;
-        let outcome = sandbox.run(&AppRun {
-            module: &module,
-            args: vec![],
-            env: env.clone(),
-            input_dir: input_dir.clone(),
-            output_dir: output_dir.clone(),
-            limits: Limits::default(),
-        })?;
+        let outcome = run(&sandbox, &module)?;
         warm.push(started.elapsed());
         warm_run_only.push(outcome.wall_time);
     }

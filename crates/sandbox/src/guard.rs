@@ -229,6 +229,14 @@ fn entry_created(caller: &mut Caller<'_, RunState>) -> wasmtime::Result<()> {
     Ok(())
 }
 
+/// `errno`, after counting the entry a successful call `created`.
+fn counted(caller: &mut Caller<'_, RunState>, errno: i32, created: bool) -> wasmtime::Result<i32> {
+    if errno == ERRNO_SUCCESS && created {
+        entry_created(caller)?;
+    }
+    Ok(errno)
+}
+
 /// Writes to stdout (1) and stderr (2) go to the run's bounded tails, nowhere else.
 fn capture_stdio(
     caller: &mut Caller<'_, RunState>,
@@ -413,10 +421,7 @@ pub(crate) fn add_guards(linker: &mut Linker<RunState>) -> wasmtime::Result<()> 
                     opened,
                 ),
             )?;
-            if errno == ERRNO_SUCCESS && oflags & OFLAGS_CREAT != 0 {
-                entry_created(&mut caller)?;
-            }
-            Ok(errno)
+            counted(&mut caller, errno, oflags & OFLAGS_CREAT != 0)
         },
     )?;
     linker.func_wrap(
@@ -425,10 +430,7 @@ pub(crate) fn add_guards(linker: &mut Linker<RunState>) -> wasmtime::Result<()> 
         |mut caller: Caller<'_, RunState>, fd: i32, path: i32, path_len: i32| {
             let original = originals(&caller)?.path_create_directory;
             let errno = original.call(&mut caller, (fd, path, path_len))?;
-            if errno == ERRNO_SUCCESS {
-                entry_created(&mut caller)?;
-            }
-            Ok(errno)
+            counted(&mut caller, errno, true)
         },
     )?;
     linker.func_wrap(
@@ -442,10 +444,7 @@ pub(crate) fn add_guards(linker: &mut Linker<RunState>) -> wasmtime::Result<()> 
          new_len: i32| {
             let original = originals(&caller)?.path_symlink;
             let errno = original.call(&mut caller, (old_path, old_len, fd, new_path, new_len))?;
-            if errno == ERRNO_SUCCESS {
-                entry_created(&mut caller)?;
-            }
-            Ok(errno)
+            counted(&mut caller, errno, true)
         },
     )?;
     linker.func_wrap(

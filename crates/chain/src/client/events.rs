@@ -50,11 +50,33 @@ pub enum WatchUpdate {
     },
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Delivered {
-    from: u64,
-    to: u64,
-    hash_of_to: B256,
+/// A block range whose logs were delivered, and the hash of its last block (how a reorg is
+/// noticed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeliveredRange {
+    pub from: u64,
+    pub to: u64,
+    pub hash_of_to: B256,
+}
+
+/// Where a watcher is: what a service stores with the effects of the logs it applied (in one
+/// transaction), to resume after a restart with no gap, no duplicate, and reorgs still noticed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WatchCheckpoint {
+    /// The first block not delivered yet.
+    pub next_block: u64,
+    /// The newest delivered ranges, oldest first.
+    pub delivered: Vec<DeliveredRange>,
+}
+
+impl WatchCheckpoint {
+    /// A watcher that has delivered nothing and starts at `block`.
+    pub fn starting_at(block: u64) -> Self {
+        Self {
+            next_block: block,
+            delivered: Vec::new(),
+        }
+    }
 }
 
 /// Delivers the logs matching a filter once confirmed. See the [module documentation](self).
@@ -65,7 +87,7 @@ pub struct EventWatcher<'c, P> {
     confirmations: u64,
     next_block: u64,
     max_range: u64,
-    delivered: VecDeque<Delivered>,
+    delivered: VecDeque<DeliveredRange>,
 }
 
 impl<P: Provider> Client<P> {
@@ -77,13 +99,30 @@ impl<P: Provider> Client<P> {
         from_block: u64,
         confirmations: u64,
     ) -> EventWatcher<'_, P> {
+        self.resume_watch(
+            filter,
+            WatchCheckpoint::starting_at(from_block),
+            confirmations,
+        )
+    }
+
+    /// Watches the logs of `filter` from where a watcher's [`EventWatcher::checkpoint`] was
+    /// taken: the next logs are those after it, and a reorg of the blocks it had delivered is
+    /// reported as if the watcher had never stopped.
+    pub fn resume_watch(
+        &self,
+        filter: Filter,
+        checkpoint: WatchCheckpoint,
+        confirmations: u64,
+    ) -> EventWatcher<'_, P> {
+        let skip = checkpoint.delivered.len().saturating_sub(REORG_MEMORY);
         EventWatcher {
             client: self,
             filter,
             confirmations: confirmations.max(1),
-            next_block: from_block,
+            next_block: checkpoint.next_block,
             max_range: 2_000,
-            delivered: VecDeque::new(),
+            delivered: checkpoint.delivered.into_iter().skip(skip).collect(),
         }
     }
 
@@ -110,6 +149,14 @@ impl<P: Provider> EventWatcher<'_, P> {
     /// The first block not delivered yet.
     pub fn next_block(&self) -> u64 {
         self.next_block
+    }
+
+    /// Where this watcher is, to resume it later ([`Client::resume_watch`]).
+    pub fn checkpoint(&self) -> WatchCheckpoint {
+        WatchCheckpoint {
+            next_block: self.next_block,
+            delivered: self.delivered.iter().copied().collect(),
+        }
     }
 
     /// The contracts watched (empty: any).
@@ -156,7 +203,7 @@ impl<P: Provider> EventWatcher<'_, P> {
             tracing::debug!(block = to, log_block = ?stale.block_hash, "chain moved while scanning, rescanning");
             return Ok(None);
         }
-        self.delivered.push_back(Delivered {
+        self.delivered.push_back(DeliveredRange {
             from: self.next_block,
             to,
             hash_of_to,

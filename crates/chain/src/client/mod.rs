@@ -25,7 +25,7 @@ pub mod retry;
 pub mod send;
 
 pub use error::{ClientError, RpcFailure};
-pub use events::{ConfirmedLog, EventWatcher, WatchUpdate};
+pub use events::{ConfirmedLog, DeliveredRange, EventWatcher, WatchCheckpoint, WatchUpdate};
 pub use fixture::FixtureRoles;
 pub use retry::RetryPolicy;
 

@@ -20,9 +20,7 @@ pub use master_key::{MASTER_KEY_LEN, MasterKey, MasterKeyError};
 
 use alloy_primitives::{Address, B256};
 use id::{lower_hex, task_text};
-use schema::Backend;
 use seal::{Row as SealedRow, Sealer};
-use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
 use std::collections::HashMap;
 use std::fmt;
@@ -72,6 +70,19 @@ pub enum StoreError {
     Random,
 }
 
+impl From<confide_db::DbError> for StoreError {
+    fn from(error: confide_db::DbError) -> Self {
+        use confide_db::DbError;
+        match error {
+            DbError::UnsupportedUrl { scheme } => Self::UnsupportedUrl { scheme },
+            DbError::Database(error) => Self::Database(error),
+            DbError::SchemaTooNew {
+                found, supported, ..
+            } => Self::SchemaTooNew { found, supported },
+        }
+    }
+}
+
 /// An enclave challenge: the per-task key whose address the worker's enclave signs results with.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ChallengeKey {
@@ -117,39 +128,7 @@ impl Store {
     /// `postgres://user[:password]@host[:port]/database`. Fails with
     /// [`StoreError::WrongMasterKey`] if `master_key` is not the one the database was created with.
     pub async fn open(url: &str, master_key: &MasterKey) -> Result<Self, StoreError> {
-        sqlx::any::install_default_drivers();
-        let scheme = url.split(':').next().unwrap_or_default();
-        let (backend, url, pool_options) = match scheme {
-            "sqlite" if is_memory(url) => (
-                Backend::Sqlite,
-                url.to_owned(),
-                // One connection that never closes: the database lives as long as it does.
-                AnyPoolOptions::new()
-                    .max_connections(1)
-                    .min_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None),
-            ),
-            "sqlite" => (
-                Backend::Sqlite,
-                with_create_mode(url),
-                AnyPoolOptions::new().max_connections(4),
-            ),
-            "postgres" | "postgresql" => (Backend::Postgres, url.to_owned(), AnyPoolOptions::new()),
-            _ => {
-                return Err(StoreError::UnsupportedUrl {
-                    scheme: scheme.to_owned(),
-                });
-            }
-        };
-        let pool = pool_options.connect(&url).await?;
-        if backend == Backend::Sqlite && !is_memory(&url) {
-            // Readers do not block the writer; persistent in the file.
-            sqlx::query("PRAGMA journal_mode = WAL")
-                .fetch_optional(&pool)
-                .await?;
-        }
-        schema::migrate(&pool, backend).await?;
+        let pool = confide_db::Db::open(url, &schema::MIGRATIONS).await?.pool;
         let store = Self {
             pool,
             sealer: Arc::new(Sealer::new(master_key)),
@@ -500,21 +479,6 @@ fn audit_entry(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
         subject: row.try_get(4)?,
         outcome: row.try_get(5)?,
     })
-}
-
-fn is_memory(url: &str) -> bool {
-    url.starts_with("sqlite::memory:") || url.contains("mode=memory")
-}
-
-/// SQLite URLs open only existing files unless they say `mode=rwc`.
-fn with_create_mode(url: &str) -> String {
-    if url.contains("mode=") {
-        url.to_owned()
-    } else if url.contains('?') {
-        format!("{url}&mode=rwc")
-    } else {
-        format!("{url}?mode=rwc")
-    }
 }
 
 /// Unix seconds and deadlines are stored as BIGINT (signed).

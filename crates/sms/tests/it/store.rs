@@ -3,8 +3,6 @@
 //! both, as `<test>::sqlite` and `<test>::postgres`.
 #![allow(clippy::print_stdout)]
 
-mod postgres;
-
 use alloy_primitives::{Address, B256, address};
 use confide_sms::store::{
     AuditAction, AuditEntry, MasterKey, MasterKeyError, SecretId, Store, StoreError,
@@ -73,7 +71,7 @@ macro_rules! on_both_databases {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let Some(url) = super::postgres::database().await else { return };
+                let Some(url) = confide_db::testing::postgres_database().await else { return };
                 super::$test(&url).await;
             }
         }

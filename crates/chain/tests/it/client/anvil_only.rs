@@ -1,5 +1,5 @@
 //! What only anvil can show here: a reorg (`evm_snapshot`/`evm_revert`, then other blocks),
-//! deeper than the watcher's confirmations.
+//! deeper than the watcher's confirmations, seen also by a watcher resumed from a checkpoint.
 
 use super::nodes::{Node, confirmed_transfers};
 use alloy_primitives::U256;
@@ -24,7 +24,7 @@ async fn a_watcher_reports_a_reorg_and_delivers_the_new_chain() {
     let filter = Filter::new()
         .address(token)
         .event_signature(IERC20::Transfer::SIGNATURE_HASH);
-    let mut watcher = client.watch(filter, start, 2);
+    let mut watcher = client.watch(filter.clone(), start, 2);
 
     let snapshot = node.rpc("evm_snapshot", json!([])).await["result"].clone();
     client.send(owner, token, &transfer(6, 1)).await.unwrap();
@@ -34,6 +34,9 @@ async fn a_watcher_reports_a_reorg_and_delivers_the_new_chain() {
     };
     assert_eq!(logs.len(), 1);
     let delivered_block = logs[0].block_number();
+    // A service stores the checkpoint with what it applied; restarted, it resumes from it.
+    let stored = serde_json::to_string(&watcher.checkpoint()).unwrap();
+    let mut resumed = client.resume_watch(filter, serde_json::from_str(&stored).unwrap(), 2);
 
     // The chain is rewound and grows differently: another transfer, then enough blocks.
     let reverted = node.rpc("evm_revert", json!([snapshot])).await;
@@ -43,9 +46,11 @@ async fn a_watcher_reports_a_reorg_and_delivers_the_new_chain() {
     client.send(owner, token, &transfer(7, 5)).await.unwrap();
     node.mine(2).await;
 
-    let update = watcher.poll().await.unwrap();
-    assert_eq!(update, Some(WatchUpdate::Reorg { from_block: start }));
     assert!(delivered_block >= start);
-    let values = confirmed_transfers(&mut watcher).await;
-    assert_eq!(values, vec![U256::from(5 * RLC)]);
+    for watcher in [&mut watcher, &mut resumed] {
+        let update = watcher.poll().await.unwrap();
+        assert_eq!(update, Some(WatchUpdate::Reorg { from_block: start }));
+        let values = confirmed_transfers(watcher).await;
+        assert_eq!(values, vec![U256::from(5 * RLC)]);
+    }
 }

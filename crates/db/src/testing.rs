@@ -5,6 +5,13 @@
 //! PostgreSQL refuses to run as root: under root the server runs as `nobody` (the data directory
 //! is handed to that user, and `Command::uid`/`gid` drop the privileges and the supplementary
 //! groups before exec).
+//!
+//! Test support only (feature `testing`): a failure here panics, which is the test's report.
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    missing_debug_implementations
+)]
 
 use sqlx::Connection;
 use std::io::{BufRead, BufReader};
@@ -67,7 +74,7 @@ fn binaries() -> Option<PathBuf> {
 }
 
 /// A fresh database on the shared server (`None`, with a message, when there is no server).
-pub(super) async fn database() -> Option<String> {
+pub async fn postgres_database() -> Option<String> {
     static SERVER: OnceLock<Option<Server>> = OnceLock::new();
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let server = SERVER.get_or_init(|| binaries().map(start)).as_ref()?;

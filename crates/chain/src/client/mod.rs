@@ -20,6 +20,8 @@ pub mod deploy;
 mod error;
 pub mod events;
 mod fixture;
+#[cfg(feature = "server")]
+mod local;
 pub mod protocol;
 pub mod retry;
 pub mod send;
@@ -27,6 +29,8 @@ pub mod send;
 pub use error::{ClientError, RpcFailure};
 pub use events::{ConfirmedLog, DeliveredRange, EventWatcher, WatchCheckpoint, WatchUpdate};
 pub use fixture::FixtureRoles;
+#[cfg(feature = "server")]
+pub use local::{LocalChain, LocalChainError};
 pub use retry::RetryPolicy;
 
 use crate::deploy::Deployment;

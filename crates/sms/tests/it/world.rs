@@ -1,17 +1,12 @@
 //! A dev chain with a TEE app, a dataset and a workerpool, and an SMS serving it.
 
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_provider::RootProvider;
 use alloy_signer_local::PrivateKeySigner;
-use confide_chain::client::{
-    Client, ClientConfig, FixtureRoles, dev_chain_deployment, http_provider,
-};
-use confide_chain::devchain::rpc::{RpcConfig, RpcServer, serve};
-use confide_chain::devchain::{DevChain, DevChainConfig};
+use confide_chain::client::{Client, ClientConfig, FixtureRoles, LocalChain};
 use confide_chain::scenario::{Assets, OrderDraft, Terms};
 use confide_protocol::authorization::WorkerpoolAuthorization;
 use confide_protocol::order::DatasetOrder;
@@ -46,7 +41,7 @@ pub(crate) struct World {
     pub(crate) client: SmsClient,
     pub(crate) attester: SimAttester,
     _sms_server: SmsServer,
-    _chain_server: RpcServer,
+    _chain: LocalChain,
     _dir: tempfile::TempDir,
 }
 
@@ -72,38 +67,13 @@ impl World {
         sms_config: SmsConfig,
         verifier: Option<Arc<dyn confide_tee::Verifier>>,
     ) -> Self {
-        let chain = DevChain::new(DevChainConfig {
-            sync: false,
-            ..DevChainConfig::default()
-        })
-        .unwrap();
-        let accounts: Vec<PrivateKeySigner> = chain
-            .accounts()
-            .iter()
-            .map(|a| a.signer().clone())
-            .collect();
-        let chain_server = serve(
-            Arc::new(Mutex::new(chain)),
-            RpcConfig {
-                addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-                ..RpcConfig::default()
-            },
-        )
-        .await
-        .unwrap();
-        let url = format!("http://{}", chain_server.local_addr());
+        let chain = LocalChain::start().await.unwrap();
         let config = ClientConfig {
             poll_interval: Duration::from_millis(20),
             ..ClientConfig::default()
         };
-        let provider = http_provider(&url).unwrap();
-        let deployment = dev_chain_deployment(&provider, config.retry).await.unwrap();
-        let mut client = Client::new(provider, deployment.clone(), config.clone())
-            .await
-            .unwrap();
-        for account in &accounts {
-            client.add_signer(account.clone());
-        }
+        let client = chain.client(config.clone()).await.unwrap();
+        let accounts = &chain.accounts;
         let roles = Roles {
             owner: accounts[0].clone(),
             app_developer: accounts[1].clone(),
@@ -133,9 +103,7 @@ impl World {
         )
         .await
         .unwrap();
-        let sms_chain = Client::new(http_provider(&url).unwrap(), deployment, config)
-            .await
-            .unwrap();
+        let sms_chain = chain.reader(config).await.unwrap();
         let attester = SimAttester::from_seed(b"sms tests", [7; 32]);
         let mut sms = Sms::new(store, sms_chain, sms_config)
             .with_verifier(Arc::new(SimVerifier::trusting(&attester)));
@@ -157,7 +125,7 @@ impl World {
             client: client_of_sms,
             attester,
             _sms_server: sms_server,
-            _chain_server: chain_server,
+            _chain: chain,
             _dir: dir,
         }
     }

@@ -62,12 +62,9 @@ pub(crate) enum Command {
     Tee(TeeCommand),
 }
 
-/// `confide sms`.
+/// The chain a service reads: its node and its deployment.
 #[derive(Debug, Args)]
-pub(crate) struct SmsArgs {
-    /// Address to listen on (port 0 picks a free one, printed).
-    #[arg(long, default_value = "127.0.0.1:13300")]
-    pub(crate) listen: std::net::SocketAddr,
+pub(crate) struct ChainConnection {
     /// JSON-RPC URL of the chain.
     #[arg(long, env = "CONFIDE_RPC", default_value = "http://127.0.0.1:8545")]
     pub(crate) rpc: String,
@@ -75,6 +72,16 @@ pub(crate) struct SmsArgs {
     /// genesis deployment).
     #[arg(long, env = "CONFIDE_DEPLOYMENT")]
     pub(crate) deployment: Option<PathBuf>,
+}
+
+/// `confide sms`.
+#[derive(Debug, Args)]
+pub(crate) struct SmsArgs {
+    /// Address to listen on (port 0 picks a free one, printed).
+    #[arg(long, default_value = "127.0.0.1:13300")]
+    pub(crate) listen: std::net::SocketAddr,
+    #[command(flatten)]
+    pub(crate) chain: ChainConnection,
     /// Where the database and master key live by default [default: $CONFIDE_HOME/sms, else
     /// ~/.confide/sms].
     #[arg(long)]

@@ -6,6 +6,7 @@ mod data;
 mod demo;
 mod order;
 mod result;
+mod service;
 mod sms;
 mod storage;
 mod tee;

@@ -3,11 +3,8 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, bail};
-use confide_chain::client::{Client, ClientConfig, dev_chain_deployment, http_provider};
-use confide_chain::deploy::Deployment;
 use confide_sms::store::{MasterKey, Store};
 use confide_sms::{Sms, SmsConfig};
 use confide_tee::Policy;
@@ -18,16 +15,8 @@ use serde_json::json;
 use crate::cli::SmsArgs;
 use crate::output::Output;
 
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-
 pub(crate) fn run(args: SmsArgs, out: &Output) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let result = runtime.block_on(serve_until_stopped(args, out));
-    runtime.shutdown_timeout(SHUTDOWN_GRACE);
-    result
+    super::service::run(serve_until_stopped(args, out))
 }
 
 async fn serve_until_stopped(args: SmsArgs, out: &Output) -> anyhow::Result<()> {
@@ -67,17 +56,7 @@ async fn serve_until_stopped(args: SmsArgs, out: &Output) -> anyhow::Result<()> 
         .await
         .context("cannot open the SMS database")?;
 
-    let provider = http_provider(&args.rpc).context("invalid --rpc")?;
-    let config = ClientConfig::default();
-    let deployment = match &args.deployment {
-        Some(path) => Deployment::read(path)?,
-        None => dev_chain_deployment(&provider, config.retry)
-            .await
-            .context("the node does not tell its deployment (not a Confide dev chain?): pass --deployment FILE")?,
-    };
-    let chain = Client::new(provider, deployment, config)
-        .await
-        .with_context(|| format!("cannot use the chain at {}", args.rpc))?;
+    let chain = super::service::connect_chain(&args.chain).await?;
 
     let mut sms = Sms::new(
         store,
@@ -107,14 +86,14 @@ async fn serve_until_stopped(args: SmsArgs, out: &Output) -> anyhow::Result<()> 
         &format!(
             "SMS: {url} (dev mode: {})\nDatabase: {}\nOpenAPI: {url}/openapi.json\nListening on {}",
             args.dev,
-            redact_password(&database),
+            super::service::redact_password(&database),
             server.local_addr()
         ),
         json!({
             "url": url,
             "listen": server.local_addr().to_string(),
             "devMode": args.dev,
-            "database": redact_password(&database),
+            "database": super::service::redact_password(&database),
             "openapi": format!("{url}/openapi.json"),
         }),
     );
@@ -137,35 +116,4 @@ fn read_policy(path: &PathBuf) -> anyhow::Result<Policy> {
         bail!("a policy file cannot allow simulated evidence: use --dev");
     }
     Ok(policy)
-}
-
-/// A database URL without its password, for output and logs.
-fn redact_password(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact_password;
-
-    #[test]
-    fn database_passwords_are_not_printed() {
-        assert_eq!(
-            redact_password("postgres://sms:hunter2@127.0.0.1:5432/sms"),
-            "postgres://sms:***@127.0.0.1:5432/sms"
-        );
-        assert_eq!(
-            redact_password("sqlite:///tmp/sms.db"),
-            "sqlite:///tmp/sms.db"
-        );
-    }
 }

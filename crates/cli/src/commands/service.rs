@@ -1,0 +1,72 @@
+//! What the long-running service commands (`sms`, `market`, `indexer`) share: the runtime, the
+//! chain connection, and how a database URL is shown.
+
+use std::future::Future;
+use std::time::Duration;
+
+use alloy_provider::RootProvider;
+use anyhow::Context as _;
+use confide_chain::client::{Client, ClientConfig, dev_chain_deployment, http_provider};
+use confide_chain::deploy::Deployment;
+
+use crate::cli::ChainConnection;
+
+/// How long tasks get to finish once a service is told to stop.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Runs a service to completion on a multi-threaded runtime.
+pub(crate) fn run(service: impl Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let result = runtime.block_on(service);
+    runtime.shutdown_timeout(SHUTDOWN_GRACE);
+    result
+}
+
+/// A read client of the chain: the deployment from its file, else asked of the node.
+pub(crate) async fn connect_chain(chain: &ChainConnection) -> anyhow::Result<Client<RootProvider>> {
+    let provider = http_provider(&chain.rpc).context("invalid --rpc")?;
+    let config = ClientConfig::default();
+    let deployment = match &chain.deployment {
+        Some(path) => Deployment::read(path)?,
+        None => dev_chain_deployment(&provider, config.retry)
+            .await
+            .context("the node does not tell its deployment (not a Confide dev chain?): pass --deployment FILE")?,
+    };
+    Client::new(provider, deployment, config)
+        .await
+        .with_context(|| format!("cannot use the chain at {}", chain.rpc))
+}
+
+/// A database URL without its password, for output and logs.
+pub(crate) fn redact_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_password;
+
+    #[test]
+    fn database_passwords_are_not_printed() {
+        assert_eq!(
+            redact_password("postgres://sms:hunter2@127.0.0.1:5432/sms"),
+            "postgres://sms:***@127.0.0.1:5432/sms"
+        );
+        assert_eq!(
+            redact_password("sqlite:///tmp/sms.db"),
+            "sqlite:///tmp/sms.db"
+        );
+    }
+}

@@ -1,1 +1,0 @@
-/dev/fd/3: line 51: -v: command not found

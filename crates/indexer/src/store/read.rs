@@ -199,6 +199,11 @@ const PROTECTED_DATA_COLUMNS: &str = "SELECT pd.address, a.name, pd.json_schema,
 impl Store {
     /// Protected data, newest first: owned by `owner`, whose schema satisfies `schema`,
     /// created at or after `created_after`.
+    ///
+    /// The page is chosen first (addresses only), then decorated: the latest owner is read for
+    /// the page's rows only. With a required entry, the page is read from the entries' index
+    /// in creation order (`d` is then an entry row, else a protected data row: both have the
+    /// address and the creation order).
     pub async fn protected_data(
         &self,
         owner: Option<Address>,
@@ -206,34 +211,49 @@ impl Store {
         created_after: Option<u64>,
         paging: Paging,
     ) -> Result<Page<ProtectedData>, StoreError> {
-        let mut sql = Sql::new(PROTECTED_DATA_COLUMNS);
-        sql.push(&format!(
-            ", {} FROM protected_data pd LEFT JOIN assets a ON a.address = pd.address WHERE 1 = 1",
-            latest_owner("pd.address")
-        ));
-        if let Some(created_after) = created_after {
-            let param = sql.param(Bind::Int(db_int("timestamp", created_after)?));
-            sql.push(&format!(" AND pd.creation_timestamp >= {param}"));
+        let mut sql = Sql::new("SELECT d.address FROM ");
+        let mut others: &[String] = &schema.required;
+        match schema.required.split_first() {
+            Some((driver, rest)) => {
+                let param = sql.text_param(driver.clone());
+                sql.push(&format!("protected_data_schema d WHERE d.entry = {param}"));
+                others = rest;
+            }
+            None => sql.push("protected_data d WHERE 1 = 1"),
         }
-        if let Some(owner) = owner {
-            let param = sql.text_param(address_text(&owner));
-            sql.push(&format!(" AND {}", owned_by("pd.address", &param)));
-        }
-        for entry in &schema.required {
+        for entry in others {
             let param = sql.text_param(entry.clone());
             sql.push(&format!(
-                " AND pd.address IN (SELECT s.address FROM protected_data_schema s WHERE s.entry = {param})"
+                " AND EXISTS (SELECT 1 FROM protected_data_schema s
+                  WHERE s.address = d.address AND s.entry = {param})"
             ));
         }
         for group in &schema.any_of {
             let params: Vec<String> = group.iter().map(|e| sql.text_param(e.clone())).collect();
             sql.push(&format!(
-                " AND pd.address IN (SELECT s.address FROM protected_data_schema s WHERE s.entry IN ({}))",
+                " AND EXISTS (SELECT 1 FROM protected_data_schema s
+                  WHERE s.address = d.address AND s.entry IN ({}))",
                 params.join(", ")
             ));
         }
-        sql.push(" ORDER BY pd.creation_timestamp DESC, pd.block_number DESC, pd.log_index DESC");
+        if let Some(created_after) = created_after {
+            let param = sql.param(Bind::Int(db_int("timestamp", created_after)?));
+            sql.push(&format!(" AND d.creation_timestamp >= {param}"));
+        }
+        if let Some(owner) = owner {
+            let param = sql.text_param(address_text(&owner));
+            sql.push(&format!(" AND {}", owned_by("d.address", &param)));
+        }
+        sql.push(" ORDER BY d.creation_timestamp DESC, d.block_number DESC, d.log_index DESC");
         sql.page(paging)?;
+        sql.text = format!(
+            "{PROTECTED_DATA_COLUMNS}, {} FROM ({}) page
+             JOIN protected_data pd ON pd.address = page.address
+             LEFT JOIN assets a ON a.address = pd.address
+             ORDER BY pd.creation_timestamp DESC, pd.block_number DESC, pd.log_index DESC",
+            latest_owner("pd.address"),
+            sql.text
+        );
         let rows = sql.query().fetch_all(&self.pool).await?;
         let items = self.protected_data_rows(&rows).await?;
         Ok(page_of(items, paging))
@@ -308,18 +328,21 @@ impl Store {
         owner: Option<Address>,
         paging: Paging,
     ) -> Result<Page<Asset>, StoreError> {
-        let mut sql = Sql::new(ASSET_COLUMNS);
+        let mut sql = Sql::new("SELECT a.address FROM assets a WHERE a.kind = ");
         let kind_param = sql.text_param(kind.as_str().to_owned());
-        sql.push(&format!(
-            ", {} FROM assets a WHERE a.kind = {kind_param}",
-            latest_owner("a.address")
-        ));
+        sql.push(&kind_param);
         if let Some(owner) = owner {
             let param = sql.text_param(address_text(&owner));
             sql.push(&format!(" AND {}", owned_by("a.address", &param)));
         }
         sql.push(" ORDER BY a.block_number DESC, a.log_index DESC");
         sql.page(paging)?;
+        sql.text = format!(
+            "{ASSET_COLUMNS}, {} FROM ({}) page JOIN assets a ON a.address = page.address
+             ORDER BY a.block_number DESC, a.log_index DESC",
+            latest_owner("a.address"),
+            sql.text
+        );
         let rows = sql.query().fetch_all(&self.pool).await?;
         let items = rows.iter().map(asset_row).collect::<Result<_, _>>()?;
         Ok(page_of(items, paging))
@@ -445,7 +468,9 @@ impl Store {
         status: Option<TaskStatus>,
         paging: Paging,
     ) -> Result<Page<Task>, StoreError> {
-        let mut sql = Sql::new(&format!("{TASK_COLUMNS} WHERE 1 = 1"));
+        let mut sql = Sql::new(
+            "SELECT t.task_id FROM tasks t LEFT JOIN deals d ON d.deal_id = t.deal_id WHERE 1 = 1",
+        );
         for (column, value) in [
             ("requester", requester),
             ("app", app),
@@ -467,6 +492,12 @@ impl Store {
         }
         sql.push(" ORDER BY t.block_number DESC, t.log_index DESC");
         sql.page(paging)?;
+        sql.text = format!(
+            "{TASK_COLUMNS} FROM ({}) page JOIN tasks t ON t.task_id = page.task_id
+             LEFT JOIN deals d ON d.deal_id = t.deal_id
+             ORDER BY t.block_number DESC, t.log_index DESC",
+            sql.text
+        );
         let rows = sql.query().fetch_all(&self.pool).await?;
         let items = rows.iter().map(task_row).collect::<Result<_, _>>()?;
         Ok(page_of(items, paging))
@@ -474,7 +505,9 @@ impl Store {
 
     /// The task `id` and its history.
     pub async fn task(&self, id: B256) -> Result<Option<TaskDetails>, StoreError> {
-        let mut sql = Sql::new(&format!("{TASK_COLUMNS} WHERE t.task_id = "));
+        let mut sql = Sql::new(&format!(
+            "{TASK_COLUMNS} FROM tasks t LEFT JOIN deals d ON d.deal_id = t.deal_id WHERE t.task_id = "
+        ));
         let param = sql.text_param(hash_text(&id));
         sql.push(&param);
         let Some(row) = sql.query().fetch_optional(&self.pool).await? else {
@@ -622,8 +655,7 @@ const TASK_COLUMNS: &str = "SELECT t.task_id, t.deal_id, t.task_index, t.tx_hash
      (SELECT e.status FROM task_events e WHERE e.task_id = t.task_id
       ORDER BY e.block_number DESC, e.log_index DESC LIMIT 1),
      (SELECT e.results FROM task_events e WHERE e.task_id = t.task_id
-      AND e.event = 'FINALIZE' ORDER BY e.block_number DESC, e.log_index DESC LIMIT 1)
-     FROM tasks t LEFT JOIN deals d ON d.deal_id = t.deal_id";
+      AND e.event = 'FINALIZE' ORDER BY e.block_number DESC, e.log_index DESC LIMIT 1)";
 
 fn task_row(row: &AnyRow) -> Result<Task, StoreError> {
     let status: Option<String> = row.try_get(10)?;

@@ -75,14 +75,18 @@ pub(crate) const MIGRATIONS: Migrations = Migrations {
     )",
         "CREATE INDEX IF NOT EXISTS protected_data_by_creation ON protected_data (creation_timestamp, block_number, log_index)",
         "CREATE INDEX IF NOT EXISTS protected_data_by_block ON protected_data (block_number)",
+        // The protected data's creation order is repeated here so that a query by entry reads
+        // its page straight from the index, newest first.
         "CREATE TABLE IF NOT EXISTS protected_data_schema (
         address TEXT NOT NULL,
         entry TEXT NOT NULL,
         position BIGINT NOT NULL,
+        creation_timestamp BIGINT NOT NULL,
         block_number BIGINT NOT NULL,
+        log_index BIGINT NOT NULL,
         PRIMARY KEY (address, entry)
     )",
-        "CREATE INDEX IF NOT EXISTS protected_data_schema_by_entry ON protected_data_schema (entry, address)",
+        "CREATE INDEX IF NOT EXISTS protected_data_schema_by_entry ON protected_data_schema (entry, creation_timestamp, block_number, log_index)",
         "CREATE INDEX IF NOT EXISTS protected_data_schema_by_block ON protected_data_schema (block_number)",
         // `OrdersMatched` + `viewDeal`. Amounts and counters as decimal text (uint256).
         "CREATE TABLE IF NOT EXISTS deals (

@@ -286,13 +286,15 @@ async fn apply_one(
             at_binds(query, at)?.execute(&mut *connection).await?;
             for (position, entry) in (0i64..).zip(&record.entries) {
                 sqlx::query(
-                    "INSERT INTO protected_data_schema (address, entry, position, block_number)
-                     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                    "INSERT INTO protected_data_schema (address, entry, position, creation_timestamp,
+                     block_number, log_index) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
                 )
                 .bind(address.clone())
                 .bind(entry.clone())
                 .bind(position)
+                .bind(db_int("timestamp", at.timestamp)?)
                 .bind(db_int("block number", at.block_number)?)
+                .bind(db_int("log index", at.log_index)?)
                 .execute(&mut *connection)
                 .await?;
             }

@@ -2,7 +2,7 @@
 //! an asset's owner from `ownership`, a task's status from `task_events`, an account from
 //! `account_events`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, B256, Bytes, U256};
 use serde_json::{Map, Value};
@@ -193,8 +193,8 @@ fn insert_leaf(node: &mut Map<String, Value>, keys: &[&str], type_name: &str) {
     }
 }
 
-const PROTECTED_DATA_COLUMNS: &str = "SELECT pd.address, a.name, pd.json_schema, a.multiaddr,
-     a.checksum, pd.creation_timestamp, pd.tx_hash, pd.block_number";
+const PROTECTED_DATA_COLUMNS: &str = "SELECT pd.address, a.name, pd.json_schema,
+     pd.schema_entries, a.multiaddr, a.checksum, pd.creation_timestamp, pd.tx_hash, pd.block_number";
 
 impl Store {
     /// Protected data, newest first: owned by `owner`, whose schema satisfies `schema`,
@@ -255,7 +255,7 @@ impl Store {
             sql.text
         );
         let rows = sql.query().fetch_all(&self.pool).await?;
-        let items = self.protected_data_rows(&rows).await?;
+        let items = Self::protected_data_rows(&rows)?;
         Ok(page_of(items, paging))
     }
 
@@ -272,37 +272,19 @@ impl Store {
             latest_owner("pd.address")
         ));
         let rows = sql.query().fetch_all(&self.pool).await?;
-        Ok(self.protected_data_rows(&rows).await?.pop())
+        Ok(Self::protected_data_rows(&rows)?.pop())
     }
 
-    async fn protected_data_rows(&self, rows: &[AnyRow]) -> Result<Vec<ProtectedData>, StoreError> {
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
-        let addresses: Vec<String> = rows
-            .iter()
-            .map(|row| row.try_get::<String, _>(0))
-            .collect::<Result<_, _>>()?;
-        let mut sql =
-            Sql::new("SELECT address, entry FROM protected_data_schema WHERE address IN (");
-        let params: Vec<String> = addresses
-            .iter()
-            .map(|a| sql.text_param(a.clone()))
-            .collect();
-        sql.push(&params.join(", "));
-        sql.push(") ORDER BY address, position");
-        let mut entries: HashMap<String, Vec<String>> = HashMap::new();
-        for row in sql.query().fetch_all(&self.pool).await? {
-            entries
-                .entry(row.try_get(0)?)
-                .or_default()
-                .push(row.try_get(1)?);
-        }
+    fn protected_data_rows(rows: &[AnyRow]) -> Result<Vec<ProtectedData>, StoreError> {
         rows.iter()
-            .zip(addresses)
-            .map(|(row, address_key)| {
-                let schema_entries = entries.remove(&address_key).unwrap_or_default();
-                let multiaddr = opt_bytes_at(row, 3)?.unwrap_or_default();
+            .map(|row| {
+                let entries: String = row.try_get(3)?;
+                let schema_entries: Vec<String> = entries
+                    .split('\n')
+                    .filter(|entry| !entry.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                let multiaddr = opt_bytes_at(row, 4)?.unwrap_or_default();
                 Ok(ProtectedData {
                     address: address_at(row, 0)?,
                     name: row.try_get::<Option<String>, _>(1)?.unwrap_or_default(),
@@ -311,11 +293,11 @@ impl Store {
                     schema_entries,
                     location: location(&multiaddr),
                     multiaddr,
-                    checksum: opt_hash_at(row, 4)?.unwrap_or_default(),
-                    creation_timestamp: u64_at(row, 5)?,
-                    transaction_hash: hash_at(row, 6)?,
-                    block_number: u64_at(row, 7)?,
-                    owner: opt_address_at(row, 8)?.unwrap_or_default(),
+                    checksum: opt_hash_at(row, 5)?.unwrap_or_default(),
+                    creation_timestamp: u64_at(row, 6)?,
+                    transaction_hash: hash_at(row, 7)?,
+                    block_number: u64_at(row, 8)?,
+                    owner: opt_address_at(row, 9)?.unwrap_or_default(),
                 })
             })
             .collect()

@@ -65,9 +65,12 @@ pub(crate) const MIGRATIONS: Migrations = Migrations {
         "CREATE INDEX IF NOT EXISTS ownership_by_asset ON ownership (asset, block_number, log_index)",
         "CREATE INDEX IF NOT EXISTS ownership_by_owner ON ownership (new_owner)",
         // DataProtector's `DatasetSchema`: the schema as published, and its `path:type` entries.
+        // `schema_entries`: the entries below, newline-separated, in schema order (read with
+        // the row; the entries' table is what queries search).
         "CREATE TABLE IF NOT EXISTS protected_data (
         address TEXT PRIMARY KEY,
         json_schema TEXT NOT NULL,
+        schema_entries TEXT NOT NULL,
         creation_timestamp BIGINT NOT NULL,
         block_number BIGINT NOT NULL,
         log_index BIGINT NOT NULL,

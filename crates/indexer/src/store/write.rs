@@ -277,11 +277,12 @@ async fn apply_one(
         Change::ProtectedData { at, record } => {
             let address = address_text(&record.address);
             let query = sqlx::query(
-                "INSERT INTO protected_data (address, json_schema, creation_timestamp, block_number, log_index, tx_hash)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO protected_data (address, json_schema, schema_entries, creation_timestamp,
+                 block_number, log_index, tx_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(address.clone())
             .bind(record.json_schema.clone())
+            .bind(record.entries.join("\n"))
             .bind(db_int("timestamp", at.timestamp)?);
             at_binds(query, at)?.execute(&mut *connection).await?;
             for (position, entry) in (0i64..).zip(&record.entries) {

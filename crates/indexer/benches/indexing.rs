@@ -245,6 +245,8 @@ async fn schema_queries(args: &Args) {
         let store = Store::open(&url).await.unwrap();
         let filled = Instant::now();
         fill(&store, args.rows).await;
+        // As the follower does once caught up.
+        store.analyze().await.unwrap();
         println!(
             "{backend}: {} protected data written directly in {:.2} s ({:.0}/s)",
             args.rows,

@@ -114,11 +114,16 @@ pub struct Follower<P> {
     progress: Arc<Progress>,
 }
 
+/// Logs indexed after which the planner's statistics are refreshed, once caught up.
+const ANALYZE_AFTER_LOGS: u64 = 5_000;
+
 /// A follower's running watcher ([`Follower::start`]).
 #[derive(Debug)]
 pub struct Following<'f, P> {
     follower: &'f Follower<P>,
     watcher: EventWatcher<'f, P>,
+    /// Logs indexed since the statistics were last refreshed.
+    unanalyzed_logs: u64,
 }
 
 /// A log's event, as far as the indexer cares.
@@ -240,6 +245,7 @@ impl<P: Provider> Follower<P> {
         Ok(Following {
             follower: self,
             watcher: self.watcher(checkpoint),
+            unanalyzed_logs: 0,
         })
     }
 
@@ -793,6 +799,11 @@ impl<P: Provider> Following<'_, P> {
             .head_seen
             .store(head.saturating_add(1), Ordering::Relaxed);
         let Some(update) = self.watcher.poll().await? else {
+            if self.unanalyzed_logs >= ANALYZE_AFTER_LOGS {
+                // Caught up after many rows: the queries' plans depend on fresh statistics.
+                follower.store.analyze().await?;
+                self.unanalyzed_logs = 0;
+            }
             return Ok(Step::Idle);
         };
         match update {
@@ -806,6 +817,7 @@ impl<P: Provider> Following<'_, P> {
                     .progress
                     .logs_indexed
                     .fetch_add(logs.len() as u64, Ordering::Relaxed);
+                self.unanalyzed_logs += logs.len() as u64;
                 tracing::debug!(
                     logs = logs.len(),
                     next_block = self.watcher.next_block(),

@@ -17,6 +17,7 @@ pub use write::{
 
 use alloy_primitives::{Address, B256};
 use confide_chain::client::WatchCheckpoint;
+use confide_db::Backend;
 use sqlx::{AnyPool, Row};
 
 /// Why a store operation failed.
@@ -68,6 +69,7 @@ impl From<confide_db::DbError> for StoreError {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    backend: Backend,
 }
 
 impl std::fmt::Debug for Store {
@@ -81,8 +83,25 @@ impl Store {
     /// Opens (and creates or migrates) the database at `url`: `sqlite://<path>`,
     /// `sqlite::memory:` or `postgres://user[:password]@host[:port]/database`.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
-        let pool = confide_db::Db::open(url, &schema::MIGRATIONS).await?.pool;
-        Ok(Self { pool })
+        let db = confide_db::Db::open(url, &schema::MIGRATIONS).await?;
+        Ok(Self {
+            pool: db.pool,
+            backend: db.backend,
+        })
+    }
+
+    /// Refreshes the query planner's statistics, as after a large catch-up: without them
+    /// PostgreSQL may scan a whole schema entry where its index gives the page (its autovacuum
+    /// would analyze, later), and SQLite keeps none unless asked (bounded here).
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        let mut connection = self.pool.acquire().await?;
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA analysis_limit = 1000")
+                .fetch_optional(&mut *connection)
+                .await?;
+        }
+        sqlx::query("ANALYZE").execute(&mut *connection).await?;
+        Ok(())
     }
 
     /// Ties the database to a deployment (chain id and protocol address), at the first run

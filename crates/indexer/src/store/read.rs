@@ -242,7 +242,13 @@ impl Store {
         }
         if let Some(owner) = owner {
             let param = sql.text_param(address_text(&owner));
-            sql.push(&format!(" AND {}", owned_by("d.address", &param)));
+            if schema.required.is_empty() {
+                // The owner's assets drive: usually a few among many.
+                sql.push(&format!(" AND {}", owned_by("d.address", &param)));
+            } else {
+                // The entry's index drives: each candidate's owner is one index probe.
+                sql.push(&format!(" AND {} = {param}", latest_owner("d.address")));
+            }
         }
         sql.push(" ORDER BY d.creation_timestamp DESC, d.block_number DESC, d.log_index DESC");
         sql.page(paging)?;

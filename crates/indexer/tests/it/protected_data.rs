@@ -114,6 +114,14 @@ async fn finds_protected_data_by_owner_schema_creation_and_page(url: &str) {
         names(&client, by_alice.clone()).await,
         ["late email", "odd", "nested", "png", "email"]
     );
+    let alice_with_email = ProtectedDataQuery {
+        owner: Some(alice.address()),
+        ..required(json!({"email": "string"}))
+    };
+    assert_eq!(
+        names(&client, alice_with_email.clone()).await,
+        ["late email", "nested", "png", "email"]
+    );
     // Single types are AND-ed; nested keys are dotted paths.
     assert_eq!(
         names(&client, required(json!({"email": "string"}))).await,
@@ -293,6 +301,21 @@ async fn finds_protected_data_by_owner_schema_creation_and_page(url: &str) {
     assert_eq!(
         client.protected_data_at(png).await.unwrap().unwrap().owner,
         bob.address()
+    );
+    assert_eq!(
+        names(&client, alice_with_email).await,
+        ["late email", "nested", "email"]
+    );
+    assert_eq!(
+        names(
+            &client,
+            ProtectedDataQuery {
+                owner: Some(bob.address()),
+                ..required(json!({"email": "string"}))
+            }
+        )
+        .await,
+        ["png"]
     );
     let datasets = client
         .assets(

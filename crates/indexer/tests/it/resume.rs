@@ -143,3 +143,55 @@ async fn resumes_after_a_restart_with_no_gap_and_no_duplicate(url: &str) {
         );
     }
 }
+
+/// A step that fails after the watcher moved on (here: the database refuses the rows) applies
+/// nothing; the next step retries the same range.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_step_applies_nothing_and_is_retried() {
+    let world = World::start().await;
+    let roles = &world.roles;
+    world
+        .protect(&roles.data_owner, "before", r#"{"email":"string"}"#)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/indexer.db", dir.path().display());
+    let follower = world.follower(&url, follow_config()).await;
+    let mut following = follower.start().await.unwrap();
+    following.catch_up().await.unwrap();
+    let before = follower.store().checkpoint().await.unwrap();
+    world
+        .protect(&roles.data_owner, "after", r#"{"email":"string"}"#)
+        .await;
+
+    sqlx::any::install_default_drivers();
+    let raw = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .unwrap();
+    sqlx::query("ALTER TABLE protected_data RENAME TO protected_data_away")
+        .execute(&raw)
+        .await
+        .unwrap();
+    assert!(following.step().await.is_err());
+    assert_eq!(follower.store().checkpoint().await.unwrap(), before);
+    assert!(follower.progress().last_error().is_some());
+    sqlx::query("ALTER TABLE protected_data_away RENAME TO protected_data")
+        .execute(&raw)
+        .await
+        .unwrap();
+
+    following.catch_up().await.unwrap();
+    assert!(follower.progress().last_error().is_none());
+    let fresh = world.follower("sqlite::memory:", follow_config()).await;
+    fresh.start().await.unwrap().catch_up().await.unwrap();
+    let accounts = roles.all();
+    assert_eq!(
+        snapshot(follower.store(), &accounts).await,
+        snapshot(fresh.store(), &accounts).await
+    );
+    assert_eq!(
+        follower.store().row_counts().await.unwrap()["protected_data"],
+        2
+    );
+}

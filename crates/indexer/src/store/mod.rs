@@ -4,9 +4,10 @@
 //!
 //! Rows are append-only and carry their log's block: a reorg is retracted by deleting every
 //! row of the dropped blocks ([`Store::retract`]); current values (owners, task statuses,
-//! balances) are read from the latest row of their history ([`read`]).
+//! balances) are read from the latest row of their history.
 
 mod read;
+mod rows;
 mod schema;
 mod write;
 

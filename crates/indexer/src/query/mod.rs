@@ -1,8 +1,13 @@
 //! The list endpoints' query strings: parsed by the server (bounded, every malformed input a
 //! typed [`ApiError`]) and written by [`crate::IndexerClient`].
 
+mod encoding;
+mod schema;
+
+pub use schema::SchemaFilter;
+
 use alloy_primitives::{Address, B256};
-use confide_crypto::protected_data::SchemaType;
+use encoding::{QueryWriter, pairs};
 use serde_json::Value;
 
 use crate::error::ApiError;
@@ -11,11 +16,9 @@ use crate::model::TaskStatus;
 /// The longest query string accepted.
 pub const MAX_QUERY_BYTES: usize = 16 * 1024;
 /// The most parameters in one query string.
-const MAX_PARAMETERS: usize = 64;
+pub(crate) const MAX_PARAMETERS: usize = 64;
 /// The most `path:type` entries a schema filter may hold (alternatives included).
 pub const MAX_SCHEMA_ENTRIES: usize = 64;
-/// The deepest nesting of a required schema.
-const MAX_SCHEMA_DEPTH: usize = 16;
 /// The largest page number (bounds the offset a query skips).
 pub const MAX_PAGE: u64 = 1_000_000;
 /// Page sizes, as DataProtector's `getProtectedData`.
@@ -87,140 +90,6 @@ pub struct TaskQuery {
     pub status: Option<TaskStatus>,
     pub page: Option<u64>,
     pub page_size: Option<u64>,
-}
-
-/// What a schema filter requires: every `required` entry, and one entry of each `any_of`
-/// group (DataProtector: `schema_contains` of the single types, an `or` per type array).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SchemaFilter {
-    pub required: Vec<String>,
-    pub any_of: Vec<Vec<String>>,
-}
-
-impl SchemaFilter {
-    /// No condition.
-    pub fn is_empty(&self) -> bool {
-        self.required.is_empty() && self.any_of.is_empty()
-    }
-
-    fn entries(&self) -> usize {
-        self.required.len() + self.any_of.iter().map(Vec::len).sum::<usize>()
-    }
-
-    /// Flattens a required schema as DataProtector's SDK does: nested objects join keys with
-    /// `.`, a type array of one type is a single type, of more an alternative.
-    pub fn from_required_schema(schema: &Value) -> Result<Self, ApiError> {
-        let Value::Object(members) = schema else {
-            return Err(ApiError::InvalidSchema(
-                "requiredSchema must be a JSON object".into(),
-            ));
-        };
-        let mut filter = Self::default();
-        filter.add_members(members, "", 1)?;
-        filter.check_size()?;
-        Ok(filter)
-    }
-
-    fn add_members(
-        &mut self,
-        members: &serde_json::Map<String, Value>,
-        parent: &str,
-        depth: usize,
-    ) -> Result<(), ApiError> {
-        if depth > MAX_SCHEMA_DEPTH {
-            return Err(ApiError::InvalidSchema(format!(
-                "requiredSchema is nested deeper than {MAX_SCHEMA_DEPTH}"
-            )));
-        }
-        for (key, value) in members {
-            check_key(key)?;
-            let path = if parent.is_empty() {
-                key.clone()
-            } else {
-                format!("{parent}.{key}")
-            };
-            match value {
-                Value::String(type_name) => self.required.push(entry(&path, type_name)?),
-                Value::Array(alternatives) => {
-                    let mut group = Vec::with_capacity(alternatives.len());
-                    for alternative in alternatives {
-                        let Value::String(type_name) = alternative else {
-                            return Err(ApiError::InvalidSchema(format!(
-                                "the types of {path:?} must be strings"
-                            )));
-                        };
-                        group.push(entry(&path, type_name)?);
-                    }
-                    match group.len() {
-                        0 => {
-                            return Err(ApiError::InvalidSchema(format!(
-                                "{path:?} has an empty list of types"
-                            )));
-                        }
-                        1 => self.required.append(&mut group),
-                        _ => self.any_of.push(group),
-                    }
-                }
-                Value::Object(nested) => self.add_members(nested, &path, depth + 1)?,
-                _ => {
-                    return Err(ApiError::InvalidSchema(format!(
-                        "{path:?} must be a type name, a list of type names or an object"
-                    )));
-                }
-            }
-            if self.entries() > MAX_SCHEMA_ENTRIES {
-                break;
-            }
-        }
-        Ok(())
-    }
-
-    /// Adds a required `path:type` entry (a `schema=` parameter).
-    pub fn add_entry(&mut self, text: &str) -> Result<(), ApiError> {
-        let (path, type_name) = text.split_once(':').ok_or_else(|| {
-            ApiError::InvalidSchema(format!("schema entry {text:?} is not path:type"))
-        })?;
-        for key in path.split('.') {
-            check_key(key)?;
-        }
-        self.required.push(entry(path, type_name)?);
-        self.check_size()
-    }
-
-    fn check_size(&self) -> Result<(), ApiError> {
-        if self.entries() > MAX_SCHEMA_ENTRIES {
-            return Err(ApiError::InvalidSchema(format!(
-                "more than {MAX_SCHEMA_ENTRIES} schema entries"
-            )));
-        }
-        Ok(())
-    }
-}
-
-/// DataProtector's key rule: not empty, `[a-zA-Z0-9_-]` only.
-fn check_key(key: &str) -> Result<(), ApiError> {
-    if key.is_empty() {
-        return Err(ApiError::InvalidSchema("empty key in the schema".into()));
-    }
-    if !key
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    {
-        return Err(ApiError::InvalidSchema(format!(
-            "key {key:?} has characters outside [a-zA-Z0-9_-]"
-        )));
-    }
-    Ok(())
-}
-
-/// `path:type`, the type checked.
-fn entry(path: &str, type_name: &str) -> Result<String, ApiError> {
-    match SchemaType::parse(type_name) {
-        Some(schema_type) => Ok(format!("{path}:{schema_type}")),
-        None => Err(ApiError::InvalidSchema(format!(
-            "unknown type {type_name:?} for {path:?}"
-        ))),
-    }
 }
 
 impl ProtectedDataQuery {
@@ -488,94 +357,6 @@ fn number(name: &str, value: &str) -> Result<u64, ApiError> {
         name: name.to_owned(),
         reason: "too large".into(),
     })
-}
-
-/// The decoded `name=value` pairs of a query string (`+` is a space, `%XX` a byte, UTF-8).
-fn pairs(raw: &str) -> Result<Vec<(String, String)>, ApiError> {
-    if raw.len() > MAX_QUERY_BYTES {
-        return Err(ApiError::QueryTooLong {
-            limit: MAX_QUERY_BYTES,
-        });
-    }
-    let mut pairs = Vec::new();
-    for part in raw.split('&').filter(|part| !part.is_empty()) {
-        if pairs.len() == MAX_PARAMETERS {
-            return Err(ApiError::InvalidParameter {
-                name: "query".into(),
-                reason: format!("more than {MAX_PARAMETERS} parameters"),
-            });
-        }
-        let (name, value) = part.split_once('=').unwrap_or((part, ""));
-        let name = percent_decode(name)?;
-        let value = percent_decode(value)?;
-        pairs.push((name, value));
-    }
-    Ok(pairs)
-}
-
-fn percent_decode(text: &str) -> Result<String, ApiError> {
-    let malformed = || ApiError::InvalidParameter {
-        name: "query".into(),
-        reason: "malformed percent-encoding or not UTF-8".into(),
-    };
-    let mut bytes = Vec::with_capacity(text.len());
-    let mut input = text.bytes();
-    while let Some(byte) = input.next() {
-        match byte {
-            b'+' => bytes.push(b' '),
-            b'%' => {
-                let high = input.next().and_then(hex_digit).ok_or_else(malformed)?;
-                let low = input.next().and_then(hex_digit).ok_or_else(malformed)?;
-                bytes.push(high << 4 | low);
-            }
-            other => bytes.push(other),
-        }
-    }
-    String::from_utf8(bytes).map_err(|_| malformed())
-}
-
-fn hex_digit(byte: u8) -> Option<u8> {
-    char::from(byte)
-        .to_digit(16)
-        .and_then(|d| u8::try_from(d).ok())
-}
-
-/// Writes `name=value` pairs, percent-encoded.
-#[derive(Default)]
-struct QueryWriter(String);
-
-impl QueryWriter {
-    fn push(&mut self, name: &str, value: &str) {
-        if !self.0.is_empty() {
-            self.0.push('&');
-        }
-        self.0.push_str(name);
-        self.0.push('=');
-        self.0.push_str(&percent_encode(value));
-    }
-
-    fn opt(&mut self, name: &str, value: Option<impl ToString>) {
-        if let Some(value) = value {
-            self.push(name, &value.to_string());
-        }
-    }
-
-    fn finish(self) -> String {
-        self.0
-    }
-}
-
-/// RFC 3986 percent-encoding of everything but unreserved characters.
-pub(crate) fn percent_encode(text: &str) -> String {
-    let mut encoded = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
 }
 
 #[cfg(test)]

@@ -120,6 +120,8 @@ pub struct Following<'f, P> {
     watcher: EventWatcher<'f, P>,
     /// Logs indexed since the statistics were last refreshed.
     unanalyzed_logs: u64,
+    /// A step failed: the watcher may be ahead of the store and is put back first.
+    stale: bool,
 }
 
 impl<P: Provider> Follower<P> {
@@ -203,6 +205,7 @@ impl<P: Provider> Follower<P> {
             follower: self,
             watcher: self.watcher(checkpoint),
             unanalyzed_logs: 0,
+            stale: false,
         })
     }
 
@@ -247,8 +250,8 @@ impl<P: Provider> Follower<P> {
 
 impl<P: Provider> Following<'_, P> {
     /// One look at the chain: indexes the next confirmed range, retracts a reorg, or finds
-    /// nothing new. On failure nothing is applied and the watcher is put back where the store
-    /// says: calling again retries the same range.
+    /// nothing new. On failure nothing is applied, and the next step first puts the watcher
+    /// back where the store says: it retries the same range.
     pub async fn step(&mut self) -> Result<Step, IndexerError> {
         let progress = &self.follower.progress;
         match self.try_step().await {
@@ -258,9 +261,7 @@ impl<P: Provider> Following<'_, P> {
             }
             Err(error) => {
                 progress.set_error(Some(error.to_string()));
-                if let Ok(checkpoint) = self.follower.store.checkpoint().await {
-                    self.watcher = self.follower.watcher(checkpoint);
-                }
+                self.stale = true;
                 Err(error)
             }
         }
@@ -268,6 +269,12 @@ impl<P: Provider> Following<'_, P> {
 
     async fn try_step(&mut self) -> Result<Step, IndexerError> {
         let follower = self.follower;
+        if self.stale {
+            // The failed step's range may have been polled: resume from what was stored.
+            let checkpoint = follower.store.checkpoint().await?;
+            self.watcher = follower.watcher(checkpoint);
+            self.stale = false;
+        }
         let head = follower.client.block_number().await?;
         follower
             .progress

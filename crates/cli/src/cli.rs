@@ -57,6 +57,10 @@ pub(crate) enum Command {
     /// encrypted at rest, released only to attested enclaves of active tasks. Serves HTTP until
     /// SIGINT/SIGTERM.
     Sms(SmsArgs),
+    /// The indexer: follows the protocol's events with confirmations into a database (SQLite
+    /// or PostgreSQL) and serves protected data, assets, deals, tasks and accounts over HTTP
+    /// until SIGINT/SIGTERM.
+    Indexer(IndexerArgs),
     /// Attestation: verify Intel DCAP quotes (TDX, SGX) against Intel's collateral.
     #[command(subcommand)]
     Tee(TeeCommand),
@@ -109,6 +113,32 @@ pub(crate) struct SmsArgs {
     /// In dev mode, a simulator key to trust (its address); repeatable.
     #[arg(long, requires = "dev")]
     pub(crate) simulator: Vec<Address>,
+}
+
+/// `confide indexer`.
+#[derive(Debug, Args)]
+pub(crate) struct IndexerArgs {
+    /// Address to listen on (port 0 picks a free one, printed).
+    #[arg(long, default_value = "127.0.0.1:13500")]
+    pub(crate) listen: std::net::SocketAddr,
+    #[command(flatten)]
+    pub(crate) chain: ChainConnection,
+    /// Where the database lives by default [default: $CONFIDE_HOME/indexer, else
+    /// ~/.confide/indexer].
+    #[arg(long)]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// Database URL: `sqlite://PATH` or `postgres://USER:PASSWORD@HOST/DB` [default: SQLite in
+    /// the data directory].
+    #[arg(long, env = "CONFIDE_INDEXER_DATABASE")]
+    pub(crate) database: Option<String>,
+    /// Blocks a log needs, its own included, before it is indexed (deeper reorgs are still
+    /// retracted, later).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) confirmations: u64,
+    /// The first block indexed by a new database [default: the deployment's block, else 0];
+    /// a database resumes where it stopped.
+    #[arg(long)]
+    pub(crate) start_block: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@ mod bench;
 mod chain;
 mod chain_deploy;
 mod data;
+mod indexer;
 mod order;
 mod result;
 mod sms;

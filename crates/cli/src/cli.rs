@@ -57,6 +57,10 @@ pub(crate) enum Command {
     /// encrypted at rest, released only to attested enclaves of active tasks. Serves HTTP until
     /// SIGINT/SIGTERM.
     Sms(SmsArgs),
+    /// The market: the order book of app, dataset, workerpool and request orders (iExec's
+    /// market API), each checked against the chain at publication and kept in step with its
+    /// events. Serves HTTP until SIGINT/SIGTERM.
+    Market(MarketArgs),
     /// Attestation: verify Intel DCAP quotes (TDX, SGX) against Intel's collateral.
     #[command(subcommand)]
     Tee(TeeCommand),
@@ -109,6 +113,31 @@ pub(crate) struct SmsArgs {
     /// In dev mode, a simulator key to trust (its address); repeatable.
     #[arg(long, requires = "dev")]
     pub(crate) simulator: Vec<Address>,
+}
+
+/// `confide market`.
+#[derive(Debug, Args)]
+pub(crate) struct MarketArgs {
+    /// Address to listen on (port 0 picks a free one, printed).
+    #[arg(long, default_value = "127.0.0.1:13400")]
+    pub(crate) listen: std::net::SocketAddr,
+    #[command(flatten)]
+    pub(crate) chain: ChainConnection,
+    /// Where the database lives by default [default: $CONFIDE_HOME/market, else
+    /// ~/.confide/market].
+    #[arg(long)]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// Database URL: `sqlite://PATH` or `postgres://USER:PASSWORD@HOST/DB` [default: SQLite in
+    /// the data directory].
+    #[arg(long, env = "CONFIDE_MARKET_DATABASE")]
+    pub(crate) database: Option<String>,
+    /// Confirmations before a block's events update the book (1: once mined).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) confirmations: u64,
+    /// On a fresh database, the first block whose events are read [default: the chain's head];
+    /// afterwards the watcher resumes from its checkpoint.
+    #[arg(long)]
+    pub(crate) start_block: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@ mod bench;
 mod chain;
 mod data;
 mod demo;
+mod market;
 mod order;
 mod result;
 mod service;
@@ -27,6 +28,7 @@ pub(crate) fn run(command: Command, out: &Output) -> anyhow::Result<()> {
         Command::Chain(command) => chain::run(command, out),
         Command::Storage(command) => storage::run(command, out),
         Command::Sms(args) => sms::run(args, out),
+        Command::Market(args) => market::run(args, out),
         Command::Tee(command) => tee::run(command, out),
     }
 }

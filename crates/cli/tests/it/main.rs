@@ -5,6 +5,7 @@ mod bench;
 mod chain;
 mod chain_deploy;
 mod data;
+mod market;
 mod order;
 mod result;
 mod sms;

@@ -22,7 +22,9 @@ pub fn registry(chain: &Chain, kind: OrderKind) -> Option<Address> {
 }
 
 /// The owner of the registered `asset` of `kind` (its NFT's holder), `None` when the registry
-/// does not hold it.
+/// does not hold it. One read: `ownerOf` succeeds exactly for the registry's tokens (ERC-721
+/// reverts for others), so `isRegistered` would only add assets of a previous registry, whose
+/// owner this registry cannot tell.
 pub async fn asset_owner(
     chain: &Chain,
     kind: OrderKind,
@@ -34,21 +36,13 @@ pub async fn asset_owner(
     if asset.is_zero() {
         return Ok(None);
     }
-    let token_id = U256::from_be_slice(asset.as_slice());
-    // The three registries share these functions' ABI.
-    let registered = IAppRegistry::isRegisteredCall { entry: asset };
-    let owner = IAppRegistry::ownerOfCall { tokenId: token_id };
-    let (registered, owner) = tokio::join!(
-        chain.view(registry, &registered),
-        chain.view(registry, &owner)
-    );
-    if !registered? {
-        return Ok(None);
-    }
-    match owner {
-        Ok(owner) => Ok(Some(owner)),
-        // Registered in a previous registry only: not an asset this deployment's orders use.
-        Err(ClientError::Reverted { .. }) => Ok(None),
+    // The three registries share this function's ABI.
+    let call = IAppRegistry::ownerOfCall {
+        tokenId: U256::from_be_slice(asset.as_slice()),
+    };
+    match chain.view(registry, &call).await {
+        Ok(owner) if !owner.is_zero() => Ok(Some(owner)),
+        Ok(_) | Err(ClientError::Reverted { .. }) => Ok(None),
         Err(error) => Err(error),
     }
 }

@@ -13,12 +13,13 @@ impl Store {
         address: Address,
         expires_at_unix: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO challenges (hash, address, expires_at) VALUES ($1, $2, $3)")
-            .bind(hash_text(hash))
-            .bind(address_text(address))
-            .bind(expires_at_unix)
-            .execute(&self.db.pool)
-            .await?;
+        self.write_one(
+            sqlx::query("INSERT INTO challenges (hash, address, expires_at) VALUES ($1, $2, $3)")
+                .bind(hash_text(hash))
+                .bind(address_text(address))
+                .bind(expires_at_unix),
+        )
+        .await?;
         Ok(())
     }
 
@@ -40,22 +41,20 @@ impl Store {
     /// Spends the challenge (a request that carried a valid signature of it failed); returns
     /// whether it was still there.
     pub async fn spend_challenge(&self, hash: B256, address: Address) -> Result<bool, StoreError> {
-        let affected = sqlx::query("DELETE FROM challenges WHERE hash = $1 AND address = $2")
-            .bind(hash_text(hash))
-            .bind(address_text(address))
-            .execute(&self.db.pool)
-            .await?
-            .rows_affected();
+        let affected = self
+            .write_one(
+                sqlx::query("DELETE FROM challenges WHERE hash = $1 AND address = $2")
+                    .bind(hash_text(hash))
+                    .bind(address_text(address)),
+            )
+            .await?;
         Ok(affected == 1)
     }
 
     /// Deletes the challenges expired before `now_unix`; returns how many.
     pub async fn purge_challenges(&self, now_unix: i64) -> Result<u64, StoreError> {
-        Ok(sqlx::query("DELETE FROM challenges WHERE expires_at < $1")
-            .bind(now_unix)
-            .execute(&self.db.pool)
-            .await?
-            .rows_affected())
+        self.write_one(sqlx::query("DELETE FROM challenges WHERE expires_at < $1").bind(now_unix))
+            .await
     }
 }
 

@@ -78,7 +78,8 @@ impl Store {
             what: "watcher checkpoint".into(),
             reason: e.to_string(),
         })?;
-        let mut transaction = self.db.pool.begin().await?;
+        let mut connection = self.writer().await?;
+        let mut transaction = self.begin(&mut connection).await?;
         for effect in effects {
             match effect {
                 Effect::Consumed {

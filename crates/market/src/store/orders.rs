@@ -212,7 +212,8 @@ impl Store {
         now_unix: i64,
     ) -> Result<Published, StoreError> {
         let args = row.bind_insert()?;
-        let mut transaction = self.db.pool.begin().await?;
+        let mut connection = self.writer().await?;
+        let mut transaction = self.begin(&mut connection).await?;
         super::challenges::spend_in(&mut transaction, challenge, address, now_unix).await?;
         let inserted = bind_all(sqlx::query(INSERT), &args)
             .execute(&mut *transaction)
@@ -230,8 +231,9 @@ impl Store {
     /// [`BATCH`] rows; returns how many were new.
     pub async fn insert_rows(&self, rows: &[OrderRow]) -> Result<u64, StoreError> {
         let mut inserted = 0;
+        let mut connection = self.writer().await?;
         for chunk in rows.chunks(BATCH) {
-            let mut transaction = self.db.pool.begin().await?;
+            let mut transaction = self.begin(&mut connection).await?;
             for row in chunk {
                 let args = row.bind_insert()?;
                 inserted += bind_all(sqlx::query(INSERT), &args)
@@ -356,7 +358,8 @@ impl Store {
         address: Address,
         now_unix: i64,
     ) -> Result<Vec<B256>, StoreError> {
-        let mut transaction = self.db.pool.begin().await?;
+        let mut connection = self.writer().await?;
+        let mut transaction = self.begin(&mut connection).await?;
         super::challenges::spend_in(&mut transaction, challenge, address, now_unix).await?;
         let mut deleted = Vec::with_capacity(hashes.len());
         for hash in hashes {
@@ -382,13 +385,14 @@ impl Store {
         remaining: U256,
         block: u64,
     ) -> Result<(), StoreError> {
-        sqlx::query(super::effects::LOWER_REMAINING)
-            .bind(word(remaining))
-            .bind(i64::from(remaining.is_zero()))
-            .bind(super::effects::block_int(block))
-            .bind(hash_text(hash))
-            .execute(&self.db.pool)
-            .await?;
+        self.write_one(
+            sqlx::query(super::effects::LOWER_REMAINING)
+                .bind(word(remaining))
+                .bind(i64::from(remaining.is_zero()))
+                .bind(super::effects::block_int(block))
+                .bind(hash_text(hash)),
+        )
+        .await?;
         Ok(())
     }
 }

@@ -250,6 +250,17 @@ async fn main() {
             OrderRow::open(signed, mix, owner, remaining, now_ms + n as i64).unwrap()
         })
         .collect();
+    // Query values that match some orders: those of an order restricted to an app and a
+    // requester.
+    let sample = rows
+        .iter()
+        .find_map(|row| match &row.signed.order {
+            Order::Dataset(o) if !o.apprestrict.is_zero() && !o.requesterrestrict.is_zero() => {
+                Some(o.clone())
+            }
+            _ => None,
+        })
+        .unwrap();
     let inserted = world.market.store().insert_rows(&rows).await.unwrap();
     println!(
         "book: {inserted} dataset orders inserted through the store in {:.1} s",
@@ -261,8 +272,8 @@ async fn main() {
         (
             "getGrantedAccess: dataset, app strict, requester any",
             OrderQuery {
-                dataset: Some(datasets[7]),
-                app: Some(apps[3]),
+                dataset: Some(sample.dataset),
+                app: Some(sample.apprestrict),
                 app_strict: true,
                 ..OrderQuery::default()
             },
@@ -270,9 +281,9 @@ async fn main() {
         (
             "processProtectedData: dataset, app and requester non-strict, maxPrice",
             OrderQuery {
-                dataset: Some(datasets[7]),
-                app: Some(apps[3]),
-                requester: Some(requesters[5]),
+                dataset: Some(sample.dataset),
+                app: Some(sample.apprestrict),
+                requester: Some(sample.requesterrestrict),
                 max_price: Some(U256::from(5_000)),
                 ..OrderQuery::default()
             },

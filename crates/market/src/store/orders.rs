@@ -36,11 +36,29 @@ fn is_restriction(kind: OrderKind, column: &str) -> bool {
     }
 }
 
-const INSERT: &str = "INSERT INTO orders (order_hash, kind, status, app, dataset, workerpool, \
-     requester, beneficiary, signer, category, trust, tag, sort_price, volume, remaining, \
-     published_at, updated_block, signed_order) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-     ON CONFLICT (order_hash) DO NOTHING";
+/// The columns an insertion writes.
+const COLUMNS: usize = 18;
+
+/// `INSERT` of `rows` rows (`ON CONFLICT DO NOTHING`: an order already there is left as it is).
+fn insert_statement(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|row| {
+            let placeholders: Vec<String> = (1..=COLUMNS)
+                .map(|column| format!("${}", row * COLUMNS + column))
+                .collect();
+            format!("({})", placeholders.join(", "))
+        })
+        .collect();
+    format!(
+        "INSERT INTO orders (order_hash, kind, status, app, dataset, workerpool, requester, \
+         beneficiary, signer, category, trust, tag, sort_price, volume, remaining, published_at, \
+         updated_block, signed_order) VALUES {} ON CONFLICT (order_hash) DO NOTHING",
+        values.join(", ")
+    )
+}
+
+/// Rows per statement of [`Store::insert_rows`] (well under the engines' parameter limits).
+const ROWS_PER_INSERT: usize = 50;
 
 const SELECT: &str =
     "SELECT order_hash, kind, status, signer, remaining, published_at, signed_order FROM orders";
@@ -215,7 +233,7 @@ impl Store {
         let mut connection = self.writer().await?;
         let mut transaction = self.begin(&mut connection).await?;
         super::challenges::spend_in(&mut transaction, challenge, address, now_unix).await?;
-        let inserted = bind_all(sqlx::query(INSERT), &args)
+        let inserted = bind_all(sqlx::query(&insert_statement(1)), &args)
             .execute(&mut *transaction)
             .await?
             .rows_affected();
@@ -234,9 +252,12 @@ impl Store {
         let mut connection = self.writer().await?;
         for chunk in rows.chunks(BATCH) {
             let mut transaction = self.begin(&mut connection).await?;
-            for row in chunk {
-                let args = row.bind_insert()?;
-                inserted += bind_all(sqlx::query(INSERT), &args)
+            for statement_rows in chunk.chunks(ROWS_PER_INSERT) {
+                let mut args = Vec::with_capacity(statement_rows.len() * COLUMNS);
+                for row in statement_rows {
+                    args.extend(row.bind_insert()?);
+                }
+                inserted += bind_all(sqlx::query(&insert_statement(statement_rows.len())), &args)
                     .execute(&mut *transaction)
                     .await?
                     .rows_affected();

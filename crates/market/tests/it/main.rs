@@ -10,4 +10,5 @@ mod login;
 mod malformed;
 mod openapi;
 mod refusals;
+mod store;
 mod world;

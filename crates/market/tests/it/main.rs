@@ -10,5 +10,6 @@ mod login;
 mod malformed;
 mod openapi;
 mod refusals;
+mod reorg;
 mod store;
 mod world;

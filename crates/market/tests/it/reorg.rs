@@ -1,5 +1,6 @@
 //! A reorg on anvil (`evm_snapshot`/`evm_revert`, then other blocks) takes back a match the
 //! market had applied: the orders it consumed are read again and listed with their volume.
+#![allow(clippy::print_stdout)]
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;

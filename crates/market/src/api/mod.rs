@@ -108,8 +108,8 @@ impl Drop for MarketServer {
     }
 }
 
-/// Serves `market` on `listener`, with its chain watcher and the hourly purge of expired
-/// challenges.
+/// Serves `market` on `listener`, with its chain watcher and a purge of expired challenges
+/// every minute.
 pub async fn serve(listener: TcpListener, market: Arc<Market>) -> std::io::Result<MarketServer> {
     let addr = listener.local_addr()?;
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();

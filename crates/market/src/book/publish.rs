@@ -53,7 +53,7 @@ impl Market {
             }
         };
         let volume = signed.order.volume();
-        let row = OrderRow::open(
+        let mut row = OrderRow::open(
             signed,
             hash,
             admitted.owner,
@@ -61,6 +61,10 @@ impl Market {
             unix_now_ms(),
         )
         .map_err(|e| MarketError::InvalidOrder(e.to_string()))?;
+        // The chain was read at least as recently as the watcher's position: a reorg from there
+        // on re-reads this order too.
+        let read_at = self.watched_block();
+        row.updated_block = i64::try_from(read_at).unwrap_or(i64::MAX);
         let published = self
             .store
             .publish(&row, authorization.hash, authorization.address, now_unix())
@@ -68,7 +72,7 @@ impl Market {
             .map_err(|error| challenge_or_store(error, authorization.hash))?;
         if published == Published::Inserted {
             tracing::info!(kind = %row.kind, %hash, owner = %admitted.owner, "order published");
-            self.recheck_consumption(hash, volume, admitted.remaining)
+            self.recheck_consumption(hash, volume, admitted.remaining, read_at)
                 .await;
         }
         Ok(hash)
@@ -76,12 +80,12 @@ impl Market {
 
     /// Reads the order's consumption again now that it is in the book: a match mined between
     /// the first read and the insert was skipped by the watcher (the order was not there yet).
-    async fn recheck_consumption(&self, hash: B256, volume: U256, remaining: U256) {
+    async fn recheck_consumption(&self, hash: B256, volume: U256, remaining: U256, read_at: u64) {
         let result = async {
             let consumed = chain::consumed(&self.chain, hash).await?;
             let now = volume.saturating_sub(consumed);
             if now < remaining {
-                self.store.lower_remaining(hash, now, 0).await?;
+                self.store.lower_remaining(hash, now, read_at).await?;
             }
             Ok::<_, MarketError>(())
         }

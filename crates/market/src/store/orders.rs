@@ -93,7 +93,8 @@ pub struct OrderRow {
     pub remaining: U256,
     /// Publication time, UNIX milliseconds.
     pub published_at_ms: i64,
-    /// The block whose state `remaining` and `status` were last read at (0: at publication).
+    /// A block at or before the state `remaining` and `status` were last read at: a reorg from
+    /// there on re-reads the order.
     pub updated_block: i64,
     /// The signed order.
     pub signed: SignedOrder<Order>,

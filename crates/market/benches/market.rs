@@ -12,7 +12,8 @@
 //!   one dataset's orders with a tag filter; in-process and through HTTP.
 //!
 //! Run: `cargo bench -p confide-market --bench market [-- --orders 400 --concurrency 16
-//! --book 100000 --queries 200 --database postgres://…]`
+//! --book 100000 --queries 200 --database postgres://… | --postgres]` (`--postgres`: a
+//! throw-away PostgreSQL server on 127.0.0.1, as the tests start it).
 #![allow(
     clippy::print_stdout,
     clippy::unwrap_used,
@@ -45,6 +46,7 @@ struct Args {
     book: usize,
     queries: usize,
     database: Option<String>,
+    postgres: bool,
 }
 
 fn args() -> Args {
@@ -54,6 +56,7 @@ fn args() -> Args {
         book: 100_000,
         queries: 200,
         database: None,
+        postgres: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -64,6 +67,7 @@ fn args() -> Args {
             "--book" => parsed.book = value().parse().unwrap(),
             "--queries" => parsed.queries = value().parse().unwrap(),
             "--database" => parsed.database = Some(value()),
+            "--postgres" => parsed.postgres = true,
             _ => {}
         }
     }
@@ -88,10 +92,13 @@ fn per_second(count: usize, elapsed: Duration) -> f64 {
 async fn main() {
     let args = args();
     let dir = tempfile::tempdir().unwrap();
-    let database = args
-        .database
-        .clone()
-        .unwrap_or_else(|| format!("sqlite://{}/market.db", dir.path().display()));
+    let database = match (&args.database, args.postgres) {
+        (Some(url), _) => url.clone(),
+        (None, true) => confide_db::testing::postgres_database()
+            .await
+            .expect("no PostgreSQL server (scripts/postgres)"),
+        (None, false) => format!("sqlite://{}/market.db", dir.path().display()),
+    };
     let shown = database
         .split('@')
         .next_back()
@@ -264,9 +271,10 @@ async fn main() {
     let generated = start.elapsed();
     let start = Instant::now();
     let inserted = world.market.store().insert_rows(&rows).await.unwrap();
+    world.market.store().analyze().await.unwrap();
     println!(
-        "book: {inserted} dataset orders generated in {:.1} s, inserted through the store in \
-         {:.1} s",
+        "book: {inserted} dataset orders generated in {:.1} s, inserted through the store (and \
+         analyzed) in {:.1} s",
         generated.as_secs_f64(),
         start.elapsed().as_secs_f64()
     );

@@ -88,47 +88,46 @@ impl Store {
         self
     }
 
-    /// A connection for writes: SQLite connections are told not to flush each commit.
+    /// A connection for writes, told whether to wait for each commit's flush (SQLite's
+    /// `synchronous`, PostgreSQL's `synchronous_commit`; both per connection).
     pub(crate) async fn writer(&self) -> Result<PoolConnection<Any>, StoreError> {
         let mut connection = self.db.pool.acquire().await?;
-        if self.db.backend == Backend::Sqlite {
-            let mode = if self.synchronous_commits {
-                "FULL"
-            } else {
-                "NORMAL"
-            };
-            sqlx::query(&format!("PRAGMA synchronous = {mode}"))
-                .execute(&mut *connection)
-                .await?;
-        }
+        let setting = match (self.db.backend, self.synchronous_commits) {
+            (Backend::Sqlite, false) => "PRAGMA synchronous = NORMAL",
+            (Backend::Sqlite, true) => "PRAGMA synchronous = FULL",
+            (Backend::Postgres, false) => "SET synchronous_commit TO OFF",
+            (Backend::Postgres, true) => "SET synchronous_commit TO ON",
+        };
+        sqlx::query(setting).execute(&mut *connection).await?;
         Ok(connection)
     }
 
-    /// Begins a write transaction on `connection` (from [`Store::writer`]); PostgreSQL is told
-    /// not to wait for its flush.
+    /// Begins a write transaction on `connection` (from [`Store::writer`]).
     pub(crate) async fn begin<'c>(
         &self,
         connection: &'c mut PoolConnection<Any>,
     ) -> Result<Transaction<'c, Any>, StoreError> {
-        let mut transaction = connection.begin().await?;
-        if self.db.backend == Backend::Postgres && !self.synchronous_commits {
-            sqlx::query("SET LOCAL synchronous_commit TO OFF")
-                .execute(&mut *transaction)
-                .await?;
-        }
-        Ok(transaction)
+        Ok(connection.begin().await?)
     }
 
-    /// Runs one write statement in its own transaction; returns the rows it affected.
+    /// Runs one write statement (its own transaction); returns the rows it affected.
     pub(crate) async fn write_one<'q>(
         &self,
         statement: Query<'q, Any, sqlx::any::AnyArguments<'q>>,
     ) -> Result<u64, StoreError> {
         let mut connection = self.writer().await?;
-        let mut transaction = self.begin(&mut connection).await?;
-        let affected = statement.execute(&mut *transaction).await?.rows_affected();
-        transaction.commit().await?;
-        Ok(affected)
+        Ok(statement.execute(&mut *connection).await?.rows_affected())
+    }
+
+    /// Refreshes the planner's statistics (and, on PostgreSQL, the visibility map that lets a
+    /// count read the index alone): worth it after a bulk import.
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        let statement = match self.db.backend {
+            Backend::Sqlite => "ANALYZE orders",
+            Backend::Postgres => "VACUUM (ANALYZE) orders",
+        };
+        sqlx::query(statement).execute(&self.db.pool).await?;
+        Ok(())
     }
 
     /// The database.

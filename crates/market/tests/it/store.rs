@@ -48,6 +48,7 @@ async fn rows_insert_in_bulk_and_sort_by_full_uint256(database: String) {
         .collect();
     assert_eq!(store.insert_rows(&rows).await.unwrap(), 120);
     assert_eq!(store.insert_rows(&rows[..60]).await.unwrap(), 0);
+    store.analyze().await.unwrap();
     let mut expected: Vec<(U256, B256)> = rows.iter().map(|r| (r.sort_price, r.hash)).collect();
     expected.sort();
     let page = store

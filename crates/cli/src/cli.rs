@@ -61,6 +61,10 @@ pub(crate) enum Command {
     /// or PostgreSQL) and serves protected data, assets, deals, tasks and accounts over HTTP
     /// until SIGINT/SIGTERM.
     Indexer(IndexerArgs),
+    /// The market: the order book of app, dataset, workerpool and request orders (iExec's
+    /// market API), each checked against the chain at publication and kept in step with its
+    /// events. Serves HTTP until SIGINT/SIGTERM.
+    Market(MarketArgs),
     /// Attestation: verify Intel DCAP quotes (TDX, SGX) against Intel's collateral.
     #[command(subcommand)]
     Tee(TeeCommand),
@@ -137,6 +141,31 @@ pub(crate) struct IndexerArgs {
     pub(crate) confirmations: u64,
     /// The first block indexed by a new database [default: the deployment's block, else 0];
     /// a database resumes where it stopped.
+    #[arg(long)]
+    pub(crate) start_block: Option<u64>,
+}
+
+/// `confide market`.
+#[derive(Debug, Args)]
+pub(crate) struct MarketArgs {
+    /// Address to listen on (port 0 picks a free one, printed).
+    #[arg(long, default_value = "127.0.0.1:13400")]
+    pub(crate) listen: std::net::SocketAddr,
+    #[command(flatten)]
+    pub(crate) chain: ChainConnection,
+    /// Where the database lives by default [default: $CONFIDE_HOME/market, else
+    /// ~/.confide/market].
+    #[arg(long)]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// Database URL: `sqlite://PATH` or `postgres://USER:PASSWORD@HOST/DB` [default: SQLite in
+    /// the data directory].
+    #[arg(long, env = "CONFIDE_MARKET_DATABASE")]
+    pub(crate) database: Option<String>,
+    /// Confirmations before a block's events update the book (1: once mined).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) confirmations: u64,
+    /// On a fresh database, the first block whose events are read [default: the chain's head];
+    /// afterwards the watcher resumes from its checkpoint.
     #[arg(long)]
     pub(crate) start_block: Option<u64>,
 }

@@ -5,6 +5,7 @@ mod chain;
 mod data;
 mod demo;
 mod indexer;
+mod market;
 mod order;
 mod result;
 mod service;
@@ -29,6 +30,7 @@ pub(crate) fn run(command: Command, out: &Output) -> anyhow::Result<()> {
         Command::Storage(command) => storage::run(command, out),
         Command::Sms(args) => sms::run(args, out),
         Command::Indexer(args) => indexer::run(args, out),
+        Command::Market(args) => market::run(args, out),
         Command::Tee(command) => tee::run(command, out),
     }
 }

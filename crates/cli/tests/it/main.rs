@@ -6,6 +6,7 @@ mod chain;
 mod chain_deploy;
 mod data;
 mod indexer;
+mod market;
 mod order;
 mod result;
 mod sms;

@@ -47,6 +47,7 @@ struct Args {
     queries: usize,
     database: Option<String>,
     postgres: bool,
+    analyze: bool,
 }
 
 fn args() -> Args {
@@ -57,6 +58,7 @@ fn args() -> Args {
         queries: 200,
         database: None,
         postgres: false,
+        analyze: true,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -68,6 +70,7 @@ fn args() -> Args {
             "--queries" => parsed.queries = value().parse().unwrap(),
             "--database" => parsed.database = Some(value()),
             "--postgres" => parsed.postgres = true,
+            "--no-analyze" => parsed.analyze = false,
             _ => {}
         }
     }
@@ -271,7 +274,9 @@ async fn main() {
     let generated = start.elapsed();
     let start = Instant::now();
     let inserted = world.market.store().insert_rows(&rows).await.unwrap();
-    world.market.store().analyze().await.unwrap();
+    if args.analyze {
+        world.market.store().analyze().await.unwrap();
+    }
     println!(
         "book: {inserted} dataset orders generated in {:.1} s, inserted through the store (and \
          analyzed) in {:.1} s",

@@ -16,6 +16,7 @@
 mod challenges;
 mod codec;
 mod effects;
+mod filters;
 mod orders;
 mod schema;
 mod sql;

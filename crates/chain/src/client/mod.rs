@@ -16,6 +16,8 @@
 //! - **Deployment** ([`deploy`]): the protocol deployed on any node from the same plan as the
 //!   in-process deployers, checked against it, described by a [`Deployment`].
 
+#[cfg(feature = "testing")]
+pub mod anvil;
 pub mod deploy;
 mod error;
 pub mod events;

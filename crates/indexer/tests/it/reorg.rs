@@ -3,90 +3,23 @@
 //! place, as a fresh indexer of the new chain sees them. Skipped when anvil is not installed
 //! (`scripts/foundry`), a failure under `CI=true`.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
 use alloy_primitives::{Address, U256};
-use alloy_provider::{Provider, RootProvider};
+use alloy_provider::RootProvider;
+use confide_chain::client::anvil::Anvil;
 use confide_chain::client::deploy::deploy;
 use confide_chain::client::{Client, http_provider};
 use confide_chain::devchain::{DEFAULT_MNEMONIC, derive_accounts};
 use confide_indexer::model::ProtectedData;
 use confide_indexer::query::{Paging, SchemaFilter};
 use confide_indexer::{FollowConfig, Follower, Step, Store};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::views::snapshot;
 use crate::world::{fast_config, follow_config, protect};
 
 on_both_databases!(a_reorg_retracts_the_rows_of_the_dropped_blocks);
-
-/// anvil on 127.0.0.1 (a free port), killed on drop.
-struct Anvil {
-    url: String,
-    child: Child,
-}
-
-impl Drop for Anvil {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Anvil {
-    fn start() -> Option<Self> {
-        let dir = std::env::var_os("CONFIDE_FOUNDRY_BIN").map_or_else(
-            || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/foundry/bin"),
-            PathBuf::from,
-        );
-        let anvil = dir.join("anvil");
-        if !anvil.is_file() {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "{} is missing under CI (run scripts/foundry)",
-                anvil.display()
-            );
-            println!(
-                "skipped: anvil not found at {} (run scripts/foundry)",
-                anvil.display()
-            );
-            return None;
-        }
-        let mut child = Command::new(anvil)
-            .args(["--port", "0", "--host", "127.0.0.1"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let addr = loop {
-            let line = lines
-                .next()
-                .expect("anvil exited before listening")
-                .unwrap();
-            if let Some(addr) = line.strip_prefix("Listening on ") {
-                break addr.trim().to_owned();
-            }
-        };
-        // anvil logs every request: keep draining its output so that it never blocks.
-        std::thread::spawn(move || lines.for_each(drop));
-        Some(Self {
-            url: format!("http://{addr}"),
-            child,
-        })
-    }
-
-    async fn rpc(&self, method: &str, params: Value) -> Value {
-        http_provider(&self.url)
-            .unwrap()
-            .raw_request::<_, Value>(method.to_owned().into(), params)
-            .await
-            .unwrap()
-    }
-}
 
 async fn names(store: &Store) -> Vec<String> {
     let all = Paging {

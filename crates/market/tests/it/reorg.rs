@@ -1,15 +1,12 @@
 //! A reorg on anvil (`evm_snapshot`/`evm_revert`, then other blocks) takes back a match the
 //! market had applied: the orders it consumed are read again and listed with their volume.
-#![allow(clippy::print_stdout)]
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use alloy_primitives::U256;
 use alloy_provider::RootProvider;
+use confide_chain::client::anvil::Anvil;
 use confide_chain::client::deploy::deploy;
 use confide_chain::client::{Client, FixtureRoles, http_provider};
 use confide_chain::devchain::{DEFAULT_MNEMONIC, derive_accounts};
@@ -18,69 +15,9 @@ use confide_market::store::Store;
 use confide_market::{Market, MarketClient, MarketConfig, OrderQuery, OrderStatus};
 use confide_protocol::SignedOrder;
 use confide_protocol::order::OrderKind;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::world::{client_config, on_both_databases};
-
-struct Anvil {
-    url: String,
-    child: Child,
-}
-
-impl Drop for Anvil {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// anvil on 127.0.0.1 (`scripts/foundry`), or `None` with a message (a failure under CI).
-fn anvil() -> Option<Anvil> {
-    let bin = std::env::var_os("CONFIDE_FOUNDRY_BIN").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/foundry/bin"),
-        PathBuf::from,
-    );
-    let path = bin.join("anvil");
-    if !path.is_file() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{} is missing under CI (run scripts/foundry)",
-            path.display()
-        );
-        println!(
-            "skipped: anvil not found at {} (run scripts/foundry)",
-            path.display()
-        );
-        return None;
-    }
-    let mut child = Command::new(path)
-        .args(["--port", "0", "--host", "127.0.0.1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines.next().expect("anvil exited").unwrap();
-        if let Some(addr) = line.strip_prefix("Listening on ") {
-            break addr.trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
-    Some(Anvil {
-        url: format!("http://{addr}"),
-        child,
-    })
-}
-
-async fn rpc(client: &Client<RootProvider>, method: &str, params: Value) -> Value {
-    use alloy_provider::Provider;
-    client
-        .provider()
-        .raw_request::<_, Value>(method.to_owned().into(), params)
-        .await
-        .unwrap()
-}
 
 async fn synced(market: &Market, chain: &Client<RootProvider>) {
     let head = chain.block_number().await.unwrap();
@@ -97,7 +34,7 @@ async fn synced(market: &Market, chain: &Client<RootProvider>) {
 on_both_databases!(a_reorged_match_is_taken_back);
 
 async fn a_reorged_match_is_taken_back(database: String) {
-    let Some(node) = anvil() else { return };
+    let Some(node) = Anvil::start() else { return };
     let accounts = derive_accounts(DEFAULT_MNEMONIC, 10).unwrap();
     let provider = http_provider(&node.url).unwrap();
     let mut chain = deploy(provider, accounts[0].signer().clone(), client_config())
@@ -155,7 +92,7 @@ async fn a_reorged_match_is_taken_back(database: String) {
     client.publish(&requester, &request).await.unwrap();
     synced(&market, &chain).await;
 
-    let snapshot = rpc(&chain, "evm_snapshot", json!([])).await;
+    let snapshot = node.rpc("evm_snapshot", json!([])).await;
     chain
         .match_orders(
             requester.address(),
@@ -181,13 +118,10 @@ async fn a_reorged_match_is_taken_back(database: String) {
     assert_eq!(filled.status, OrderStatus::Filled);
 
     // The chain forgets the match and grows past it with other blocks.
-    assert_eq!(
-        rpc(&chain, "evm_revert", json!([snapshot])).await,
-        json!(true)
-    );
+    assert_eq!(node.rpc("evm_revert", json!([snapshot])).await, json!(true));
     chain.forget_nonce(requester.address()).await;
     for _ in 0..3 {
-        rpc(&chain, "evm_mine", json!([])).await;
+        node.rpc("evm_mine", json!([])).await;
     }
     synced(&market, &chain).await;
     let restored = client

@@ -2,6 +2,7 @@
 
 use alloy_provider::{Provider, RootProvider};
 use confide_chain::artifacts::bindings::IERC20;
+use confide_chain::client::anvil::Anvil;
 use confide_chain::client::{
     Client, ClientConfig, EventWatcher, WatchUpdate, deploy::deploy, http_provider,
 };
@@ -10,10 +11,7 @@ use confide_chain::devchain::{
     DEFAULT_MNEMONIC, DevAccount, DevChain, DevChainConfig, derive_accounts,
 };
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -30,41 +28,7 @@ pub(crate) enum NodeKind {
         addr: SocketAddr,
     },
     /// The process, killed on drop.
-    Anvil(#[allow(dead_code)] KillOnDrop),
-}
-
-pub(crate) struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Where `scripts/foundry` puts anvil and cast.
-pub(crate) fn foundry_bin(tool: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os("CONFIDE_FOUNDRY_BIN").map_or_else(
-        || {
-            PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap())
-                .join("../../target/foundry/bin")
-        },
-        PathBuf::from,
-    );
-    let path = dir.join(tool);
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{} is missing under CI (run scripts/foundry)",
-        path.display()
-    );
-    println!(
-        "skipped: {tool} not found at {} (run scripts/foundry to install it from npm)",
-        path.display()
-    );
-    None
+    Anvil(#[allow(dead_code)] Anvil),
 }
 
 impl Node {
@@ -99,29 +63,10 @@ impl Node {
     /// anvil on 127.0.0.1 with a free port (same mnemonic and chain id as the dev chain), or
     /// `None` with a message when it is not installed.
     pub(crate) fn anvil() -> Option<Self> {
-        let anvil = foundry_bin("anvil")?;
-        let mut child = Command::new(anvil)
-            .args(["--port", "0", "--host", "127.0.0.1"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let guard = KillOnDrop(child);
-        let addr = loop {
-            let line = lines
-                .next()
-                .expect("anvil exited before listening")
-                .unwrap();
-            if let Some(addr) = line.strip_prefix("Listening on ") {
-                break addr.trim().to_owned();
-            }
-        };
-        // anvil logs every request on stdout: keep draining it so it never blocks.
-        std::thread::spawn(move || lines.for_each(drop));
+        let anvil = Anvil::start()?;
         Some(Self {
-            url: format!("http://{addr}"),
-            kind: NodeKind::Anvil(guard),
+            url: anvil.url.clone(),
+            kind: NodeKind::Anvil(anvil),
         })
     }
 

@@ -17,20 +17,11 @@ pub(crate) fn run(args: IndexerArgs, out: &Output) -> anyhow::Result<()> {
 
 async fn serve_until_stopped(args: IndexerArgs, out: &Output) -> anyhow::Result<()> {
     let mut signals = crate::commands::chain::dev::StopSignals::install()?;
-    let database = match &args.database {
-        Some(url) => url.clone(),
-        None => {
-            let home = match &args.data_dir {
-                Some(dir) => dir.clone(),
-                None => {
-                    crate::home::default_dir("indexer", "pass --data-dir DIR or --database URL")?
-                }
-            };
-            std::fs::create_dir_all(&home)
-                .with_context(|| format!("cannot create {}", home.display()))?;
-            format!("sqlite://{}", home.join("indexer.db").display())
-        }
-    };
+    let database = super::service::database_url(
+        args.database.as_deref(),
+        args.data_dir.as_deref(),
+        "indexer",
+    )?;
     let store = Store::open(&database)
         .await
         .context("cannot open the indexer database")?;

@@ -2,6 +2,7 @@
 //! chain connection, and how a database URL is shown.
 
 use std::future::Future;
+use std::path::Path;
 use std::time::Duration;
 
 use alloy_provider::RootProvider;
@@ -38,6 +39,27 @@ pub(crate) async fn connect_chain(chain: &ChainConnection) -> anyhow::Result<Cli
     Client::new(provider, deployment, config)
         .await
         .with_context(|| format!("cannot use the chain at {}", chain.rpc))
+}
+
+/// The database URL of a service: `--database`, else a SQLite file `<service>.db` in the data
+/// directory (`--data-dir`, else the default home of the service), created if missing.
+pub(crate) fn database_url(
+    database: Option<&str>,
+    data_dir: Option<&Path>,
+    service: &str,
+) -> anyhow::Result<String> {
+    if let Some(url) = database {
+        return Ok(url.to_owned());
+    }
+    let home = match data_dir {
+        Some(dir) => dir.to_owned(),
+        None => crate::home::default_dir(service, "pass --data-dir DIR or --database URL")?,
+    };
+    std::fs::create_dir_all(&home).with_context(|| format!("cannot create {}", home.display()))?;
+    Ok(format!(
+        "sqlite://{}",
+        home.join(format!("{service}.db")).display()
+    ))
 }
 
 /// A database URL without its password, for output and logs.

@@ -24,17 +24,11 @@ use sqlx::{AnyPool, Row};
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error(
-        "unsupported database URL scheme {scheme:?}: use sqlite://<path>, sqlite::memory: or postgres://…"
-    )]
-    UnsupportedUrl { scheme: String },
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Open(#[from] confide_db::DbError),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
-    #[error(
-        "the database's schema is version {found}, newer than this program's {supported}: \
-         upgrade the program"
-    )]
-    SchemaTooNew { found: i64, supported: i64 },
     #[error(
         "the database indexes the protocol {stored_protocol} on chain {stored_chain}, not \
          {protocol} on chain {chain}: use another database"
@@ -51,19 +45,6 @@ pub enum StoreError {
     Malformed { what: &'static str, reason: String },
     #[error("{what} {value} is beyond the database's range (2^63 - 1)")]
     OutOfRange { what: &'static str, value: u64 },
-}
-
-impl From<confide_db::DbError> for StoreError {
-    fn from(error: confide_db::DbError) -> Self {
-        use confide_db::DbError;
-        match error {
-            DbError::UnsupportedUrl { scheme } => Self::UnsupportedUrl { scheme },
-            DbError::Database(error) => Self::Database(error),
-            DbError::SchemaTooNew {
-                found, supported, ..
-            } => Self::SchemaTooNew { found, supported },
-        }
-    }
 }
 
 /// The indexer's database. Cheap to clone (one shared pool).

@@ -33,35 +33,16 @@ use sqlx::{Acquire, Any, Transaction};
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error(
-        "unsupported database URL scheme {scheme:?}: use sqlite://<path>, sqlite::memory: or postgres://…"
-    )]
-    UnsupportedUrl { scheme: String },
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Open(#[from] confide_db::DbError),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
-    #[error(
-        "the database's schema is version {found}, newer than this program's {supported}: \
-         upgrade the program"
-    )]
-    SchemaTooNew { found: i64, supported: i64 },
     /// The login challenge was spent by a concurrent request (or purged) meanwhile.
     #[error("the challenge was used by another request")]
     ChallengeGone,
     #[error("the stored {what} is malformed: {reason}")]
     Malformed { what: String, reason: String },
-}
-
-impl From<confide_db::DbError> for StoreError {
-    fn from(error: confide_db::DbError) -> Self {
-        use confide_db::DbError;
-        match error {
-            DbError::UnsupportedUrl { scheme } => Self::UnsupportedUrl { scheme },
-            DbError::Database(error) => Self::Database(error),
-            DbError::SchemaTooNew {
-                found, supported, ..
-            } => Self::SchemaTooNew { found, supported },
-        }
-    }
 }
 
 /// The market's store. Cheap to clone (one shared pool).

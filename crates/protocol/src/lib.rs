@@ -11,6 +11,7 @@
 //!   enclave messages and SMS challenges;
 //! - [`matching`]: the checks of `matchOrders` and their revert codes, named;
 //! - [`params`]: deal parameters;
+//! - [`replicate`]: why a worker's run of a task failed, as workers report it;
 //! - [`consensus`]: protocol constants, deadlines, stakes and consensus arithmetic.
 #![forbid(unsafe_code)]
 
@@ -21,6 +22,7 @@ pub mod ids;
 pub mod matching;
 pub mod order;
 pub mod params;
+pub mod replicate;
 pub mod result;
 mod serde_helpers;
 pub mod signature;

@@ -3,13 +3,14 @@
 //!
 //! - IPFS content: the binary multiaddr of `/p2p/<cid>` — the protocol code 421 (`p2p`, alias
 //!   `ipfs`) as a varint, then the CID's *multihash*, length-prefixed. Only the multihash is
-//!   kept, so it reads back as a CIDv0 (`/p2p/Qm…`, dag-pb): a raw-codec CID (a file of one
-//!   chunk under `--cid-version=1`) cannot be written this way without being misread, and is
-//!   refused;
+//!   kept, so it reads back as a CIDv0 (`/p2p/Qm…`, dag-pb);
+//! - the same multiaddr as UTF-8 text, `/ipfs/<cid>` (how iExec's tools store an app's
+//!   `multiaddr`): written for a raw-codec CID (a file of one chunk under `--cid-version=1`),
+//!   whose multihash alone would read back as a different, dag-pb CID;
 //! - a plain `https://` URL, as UTF-8 bytes (DataProtector's Arweave uploads).
 //!
-//! Reading follows DataProtector's own reader: UTF-8 `https://…` first, then the binary
-//! multiaddr; anything else is a typed error, never a guess.
+//! Reading follows DataProtector's own reader: UTF-8 `https://…` first, then the text form,
+//! then the binary multiaddr; anything else is a typed error, never a guess.
 
 use crate::cid::{Cid, CidError, Codec};
 use crate::encoding::{put_varint, take_varint};
@@ -42,11 +43,6 @@ pub enum LocationError {
     /// The multihash (or CID text) is not a CID we read.
     #[error("bad CID: {0}")]
     Cid(#[from] CidError),
-    /// A raw-codec CID would read back as a different (dag-pb) CID.
-    #[error(
-        "{0} is a raw-codec CID: a binary multiaddr keeps only its multihash, which reads back as dag-pb"
-    )]
-    RawCid(Cid),
     /// The URL is not `https://` or too long.
     #[error("URL refused: {0}")]
     Url(&'static str),
@@ -56,10 +52,10 @@ impl Location {
     /// The bytes stored on-chain.
     pub fn to_bytes(&self) -> Result<Vec<u8>, LocationError> {
         match self {
+            Self::Ipfs(cid) if cid.codec() == Codec::Raw => {
+                Ok(format!("/ipfs/{cid}").into_bytes())
+            }
             Self::Ipfs(cid) => {
-                if cid.codec() == Codec::Raw {
-                    return Err(LocationError::RawCid(*cid));
-                }
                 let multihash = cid.multihash();
                 let mut bytes = Vec::with_capacity(3 + multihash.len());
                 put_varint(&mut bytes, P2P);
@@ -80,6 +76,11 @@ impl Location {
             let url = std::str::from_utf8(bytes).map_err(|_| LocationError::Url("not UTF-8"))?;
             check_url(url)?;
             return Ok(Self::Url(url.to_owned()));
+        }
+        if bytes.starts_with(b"/ipfs/") || bytes.starts_with(b"/p2p/") {
+            let text = std::str::from_utf8(bytes)
+                .map_err(|_| LocationError::Unrecognized("text multiaddr is not UTF-8"))?;
+            return text.parse();
         }
         let (protocol, rest) =
             take_varint(bytes).ok_or(LocationError::Unrecognized("no protocol code"))?;
@@ -171,12 +172,13 @@ mod tests {
     }
 
     #[test]
-    fn raw_cids_are_not_written_as_multihashes() {
+    fn raw_cids_are_written_as_text() {
         let raw = crate::cid_of(b"one chunk");
-        assert_eq!(
-            Location::Ipfs(raw).to_bytes(),
-            Err(LocationError::RawCid(raw))
-        );
+        let bytes = Location::Ipfs(raw).to_bytes().unwrap();
+        assert_eq!(bytes, format!("/ipfs/{raw}").into_bytes());
+        assert_eq!(Location::from_bytes(&bytes).unwrap(), Location::Ipfs(raw));
+        assert!(Location::from_bytes(b"/ipfs/notacid").is_err());
+        assert!(Location::from_bytes(b"/ipfs/\xff").is_err());
         let text: Location = format!("ipfs://{raw}").parse().unwrap();
         assert_eq!(text, Location::Ipfs(raw));
         assert!("http://example.com/x".parse::<Location>().is_err());

@@ -482,6 +482,8 @@ pub mod error_codes {
     pub const BAD_REQUEST: &str = "BAD_REQUEST";
     /// The body is larger than allowed.
     pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
+    /// The contribution, reveal or completion reported is not on-chain (yet).
+    pub const NOT_ON_CHAIN: &str = "NOT_ON_CHAIN";
     /// The worker has not revealed for this task on-chain.
     pub const NOT_REVEALED: &str = "NOT_REVEALED";
     /// The task is not waiting for a result.

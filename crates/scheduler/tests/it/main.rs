@@ -3,5 +3,6 @@
 //! matters, PostgreSQL.
 #![allow(clippy::unwrap_used)]
 
+mod replicated;
 mod tee;
 mod world;

@@ -247,6 +247,24 @@ async fn on_entering(
                 .await?;
         }
         TaskState::Running if row.consensus_value.is_some() => {
+            // Reopened: the contributions to the failed consensus are rejected on-chain and no
+            // longer count.
+            for replicate in store.replicates_of_task(row.task_id).await? {
+                if replicate.state == ReplicateState::Contributed
+                    && replicate.result_hash == row.consensus_value
+                {
+                    store
+                        .set_replicate(
+                            row.task_id,
+                            replicate.worker,
+                            ReplicateState::Released,
+                            None,
+                            None,
+                            now_ms,
+                        )
+                        .await?;
+                }
+            }
             store.set_consensus_value(row.task_id, None).await?;
         }
         TaskState::Completed | TaskState::Failed => {

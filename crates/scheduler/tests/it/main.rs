@@ -3,6 +3,7 @@
 //! matters, PostgreSQL.
 #![allow(clippy::unwrap_used)]
 
+mod liveness;
 mod replicated;
 mod tee;
 mod world;

@@ -349,31 +349,46 @@ impl World {
         count: usize,
         state: TaskState,
     ) -> Vec<TaskView> {
-        wait_until(&format!("{count} tasks of deal {deal} {state}"), || async {
+        let mut last = Vec::new();
+        let deadline = Instant::now() + WAIT;
+        loop {
             let tasks = self.tasks_of(deal).await;
-            (tasks.len() == count && tasks.iter().all(|t| t.state == state)).then_some(tasks)
-        })
-        .await
+            if tasks.len() == count && tasks.iter().all(|t| t.state == state) {
+                return tasks;
+            }
+            last = tasks;
+            if Instant::now() >= deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("timed out waiting for {count} tasks of deal {deal} {state}; last seen: {last:#?}");
     }
 
     /// Waits until the task is in `state`.
     pub(crate) async fn task_in(&self, task: B256, state: TaskState) -> TaskView {
-        wait_until(&format!("task {task} {state}"), || async {
-            let view = self.scheduler().task_view(task).await.unwrap()?;
-            (view.state == state).then_some(view)
-        })
-        .await
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let view = self.task(task).await;
+            if view.state == state {
+                return view;
+            }
+            if Instant::now() >= deadline {
+                panic!("timed out waiting for task {task} {state}; last seen: {view:#?}");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
-    /// Moves the chain's clock forward and mines a block at the new time.
+    /// Mines a block `seconds` after the latest one (the dev chain's blocks may run ahead of
+    /// the wall clock: one block per transaction, a second apart at least).
     pub(crate) async fn increase_time(&self, seconds: u64) {
-        let provider = self.chain.provider();
-        provider
-            .raw_request::<_, Value>("evm_increaseTime".into(), serde_json::json!([seconds]))
+        let now = confide_scheduler::chain::chain_time(&self.chain)
             .await
             .unwrap();
-        provider
-            .raw_request::<_, Value>("evm_mine".into(), serde_json::json!([]))
+        self.chain
+            .provider()
+            .raw_request::<_, Value>("evm_mine".into(), serde_json::json!([now + seconds]))
             .await
             .unwrap();
     }
@@ -509,13 +524,16 @@ impl World {
     }
 }
 
+/// How long a test waits for the scheduler to get somewhere.
+const WAIT: Duration = Duration::from_secs(60);
+
 /// Polls `probe` until it gives a value (a minute at most).
 pub(crate) async fn wait_until<T, F, Fut>(what: &str, mut probe: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
 {
-    let deadline = Instant::now() + Duration::from_secs(90);
+    let deadline = Instant::now() + WAIT;
     loop {
         if let Some(value) = probe().await {
             return value;

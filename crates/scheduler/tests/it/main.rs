@@ -4,6 +4,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod liveness;
+mod openapi;
+mod refusals;
 mod replicated;
+mod restart;
 mod tee;
 mod world;

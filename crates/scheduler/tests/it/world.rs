@@ -95,7 +95,6 @@ pub(crate) struct World {
     pub(crate) standard_assets: Assets,
     pub(crate) app_digest: B256,
     pub(crate) sms_url: String,
-    pub(crate) sms: SmsClient,
     pub(crate) attester: SimAttester,
     pub(crate) storage: Arc<LocalStore>,
     pub(crate) config: SchedulerConfig,
@@ -220,7 +219,6 @@ impl World {
         };
         edit(&mut config);
         let mut world = Self {
-            sms: SmsClient::new(&sms_url).unwrap(),
             chain,
             roles,
             tee_assets,
@@ -349,20 +347,19 @@ impl World {
         count: usize,
         state: TaskState,
     ) -> Vec<TaskView> {
-        let mut last = Vec::new();
         let deadline = Instant::now() + WAIT;
         loop {
             let tasks = self.tasks_of(deal).await;
             if tasks.len() == count && tasks.iter().all(|t| t.state == state) {
                 return tasks;
             }
-            last = tasks;
             if Instant::now() >= deadline {
-                break;
+                panic!(
+                    "timed out waiting for {count} tasks of deal {deal} {state}; last seen: {tasks:#?}"
+                );
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        panic!("timed out waiting for {count} tasks of deal {deal} {state}; last seen: {last:#?}");
     }
 
     /// Waits until the task is in `state`.

@@ -11,7 +11,7 @@ use alloy_rpc_types_eth::BlockNumberOrTag;
 use alloy_sol_types::SolCall;
 use confide_chain::artifacts::bindings::{IConfide, Types};
 use confide_chain::client::send::TxSpec;
-use confide_chain::client::{Client, ClientError, RpcFailure};
+use confide_chain::client::{Client, ClientError};
 
 /// The chain client the scheduler uses (it signs for the workerpool's owner).
 pub type Chain = Client<RootProvider>;
@@ -136,9 +136,4 @@ pub fn is_revert(error: &ClientError) -> bool {
         error,
         ClientError::Reverted { .. } | ClientError::Failed { .. }
     )
-}
-
-/// For logs: a failure that is only the node being away.
-pub fn is_unreachable(error: &ClientError) -> bool {
-    matches!(error, ClientError::Rpc { source, .. } if !matches!(source, RpcFailure::ErrorResp(_)))
 }

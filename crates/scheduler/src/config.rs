@@ -67,7 +67,7 @@ impl Default for Timing {
         Self {
             heartbeat_interval: Duration::from_secs(10),
             worker_timeout: Duration::from_secs(60),
-            poll_interval: Duration::from_secs(1),
+            poll_interval: Duration::from_secs(2),
             max_backoff: Duration::from_secs(30),
         }
     }

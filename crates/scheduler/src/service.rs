@@ -132,6 +132,10 @@ impl Scheduler {
         self.wallet.address()
     }
 
+    pub(crate) fn wallet_address(&self) -> Address {
+        self.wallet.address()
+    }
+
     /// How many reconciler passes have completed.
     pub fn passes(&self) -> u64 {
         self.passes.load(Ordering::Acquire)

@@ -22,7 +22,7 @@ use crate::chain::{self, TxState, contribution, status};
 use crate::error::SchedulerError;
 use crate::service::{Scheduler, millis, pause, unix_ms};
 use crate::store::TaskRow;
-use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_primitives::{B256, Bytes, U256};
 use alloy_sol_types::SolCall;
 use confide_chain::artifacts::bindings::{IConfide, Types};
 use confide_chain::client::ClientError;
@@ -76,7 +76,20 @@ pub async fn pass(scheduler: &Scheduler) -> Result<(), SchedulerError> {
     release_lost_workers(scheduler).await?;
     let now = chain::chain_time(&scheduler.chain).await?;
     scheduler.chain_now.store(now, Ordering::Release);
-    let tasks = scheduler.store.unfinished_tasks().await?;
+    // A skipped task, or one past its contribution deadline, can only end by a claim: nothing
+    // to read before its final deadline.
+    let tasks: Vec<TaskRow> = scheduler
+        .store
+        .unfinished_tasks()
+        .await?
+        .into_iter()
+        .filter(|task| {
+            !matches!(
+                task.state,
+                TaskState::Skipped | TaskState::ContributionTimeout
+            ) || now >= task.final_deadline
+        })
+        .collect();
     let reads: Vec<(TaskRow, Result<Types::Task, ClientError>)> = stream::iter(tasks)
         .map(|row| async move {
             let onchain = chain::task(&scheduler.chain, row.task_id).await;
@@ -430,12 +443,6 @@ async fn send<C: SolCall>(
             tracing::warn!(tx = %hash, %error, "{what} sent, receipt not seen yet");
             Ok(())
         }
-    }
-}
-
-impl Scheduler {
-    pub(crate) fn wallet_address(&self) -> Address {
-        alloy_signer::Signer::address(&self.wallet)
     }
 }
 

@@ -3,8 +3,10 @@
 //! matters, PostgreSQL.
 #![allow(clippy::unwrap_used)]
 
+mod failures;
 mod liveness;
 mod openapi;
+mod orders;
 mod refusals;
 mod replicated;
 mod restart;

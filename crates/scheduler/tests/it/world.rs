@@ -274,6 +274,11 @@ impl World {
         running.tasks.shutdown().await;
     }
 
+    /// The served dev chain.
+    pub(crate) fn local(&self) -> &LocalChain {
+        &self.local
+    }
+
     pub(crate) fn scheduler(&self) -> &Arc<Scheduler> {
         &self.running.as_ref().unwrap().scheduler
     }

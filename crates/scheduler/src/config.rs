@@ -4,8 +4,8 @@ use alloy_primitives::{Address, U256};
 use confide_protocol::Tag;
 use std::time::Duration;
 
-/// How the scheduler behaves.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How the scheduler behaves. (`Debug` hides the database password.)
+#[derive(Clone, PartialEq, Eq)]
 pub struct SchedulerConfig {
     /// The workerpool managed (its on-chain owner must be the scheduler's wallet).
     pub workerpool: Address,
@@ -46,6 +46,37 @@ impl SchedulerConfig {
             max_batch: 100,
             market: None,
         }
+    }
+}
+
+impl std::fmt::Debug for SchedulerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SchedulerConfig")
+            .field("workerpool", &self.workerpool)
+            .field("database_url", &redact_password(&self.database_url))
+            .field("sms_url", &self.sms_url)
+            .field("confirmations", &self.confirmations)
+            .field("start_block", &self.start_block)
+            .field("timing", &self.timing)
+            .field("max_result_bytes", &self.max_result_bytes)
+            .field("zip_limits", &self.zip_limits)
+            .field("max_batch", &self.max_batch)
+            .field("market", &self.market)
+            .finish()
+    }
+}
+
+/// `scheme://user:password@host…` with the password replaced by `***`.
+pub fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
     }
 }
 
@@ -128,5 +159,23 @@ impl Default for OrderPolicy {
             trust: U256::ZERO,
             category: U256::ZERO,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_database_password_stays_out_of_debug_output() {
+        let config =
+            SchedulerConfig::new(Address::ZERO, "postgres://pool:s3cret@db:5432/scheduler");
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("s3cret"), "{debug}");
+        assert!(
+            debug.contains("postgres://pool:***@db:5432/scheduler"),
+            "{debug}"
+        );
+        assert_eq!(redact_password("sqlite://a.db"), "sqlite://a.db");
     }
 }

@@ -256,18 +256,31 @@ impl Scheduler {
                 unix_ms(),
             )
             .await?;
-        if recorded {
-            self.store
-                .set_replicate(
-                    task_id,
-                    worker,
-                    ReplicateState::ResultUploaded,
-                    None,
-                    None,
-                    unix_ms(),
-                )
-                .await?;
+        if !recorded {
+            // Another upload was recorded first: its location is the one finalized.
+            let task = self.known_task(task_id).await?;
+            return match (task.result_digest, task.result_location) {
+                (Some(result_digest), Some(location)) => Ok(ResultUploaded {
+                    result_digest,
+                    location,
+                }),
+                _ => Err(ApiError::conflict(
+                    code::NOT_EXPECTING_RESULT,
+                    format!("task {task_id} is {}, not waiting for a result", task.state),
+                )),
+            };
         }
+        self.store
+            .set_replicate(
+                task_id,
+                worker,
+                ReplicateState::ResultUploaded,
+                None,
+                None,
+                unix_ms(),
+            )
+            .await?;
+        tracing::info!(task = %task_id, %worker, location = %stored.location, "result uploaded");
         self.wake();
         Ok(ResultUploaded {
             result_digest: recomputed.digest,

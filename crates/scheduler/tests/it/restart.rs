@@ -73,7 +73,7 @@ async fn a_restarted_scheduler_resumes_without_duplicates(database: String) {
         )
         .await;
     world.task_in(task, TaskState::ConsensusReached).await;
-    world.stop_scheduler().await;
+    world.drop_scheduler();
     world.reveal(standard.address(), task, digest).await;
     world.start_scheduler().await;
     let standard = world.worker(2);

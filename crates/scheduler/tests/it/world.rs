@@ -279,6 +279,12 @@ impl World {
         &self.local
     }
 
+    /// Drops the scheduler: its loops and server are aborted wherever they are (a crash, as far
+    /// as this process can tell).
+    pub(crate) fn drop_scheduler(&mut self) {
+        drop(self.running.take().unwrap());
+    }
+
     pub(crate) fn scheduler(&self) -> &Arc<Scheduler> {
         &self.running.as_ref().unwrap().scheduler
     }

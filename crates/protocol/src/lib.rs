@@ -12,7 +12,8 @@
 //! - [`matching`]: the checks of `matchOrders` and their revert codes, named;
 //! - [`params`]: deal parameters;
 //! - [`replicate`]: why a worker's run of a task failed, as workers report it;
-//! - [`consensus`]: protocol constants, deadlines, stakes and consensus arithmetic.
+//! - [`consensus`]: protocol constants, deadlines, stakes and consensus arithmetic;
+//! - [`workerpool`]: the scheduler ↔ worker wire model and signed worker requests.
 #![forbid(unsafe_code)]
 
 pub mod authorization;
@@ -28,6 +29,7 @@ mod serde_helpers;
 pub mod signature;
 pub mod sms;
 pub mod tag;
+pub mod workerpool;
 
 pub use eip712::Domain;
 pub use order::{

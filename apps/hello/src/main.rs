@@ -5,6 +5,9 @@
 //! field, else "world". Writes `$IEXEC_OUT/result.txt` = `Hello, <name>!\n` and
 //! `$IEXEC_OUT/computed.json`. Deterministic: the same inputs give the same bytes.
 //!
+//! A bulk task (`IEXEC_BULK_SLICE_SIZE` datasets, `$IEXEC_IN/$IEXEC_DATASET_<i>_FILENAME`)
+//! gets one such line per dataset, in the slice's order.
+//!
 //! Other arguments: `--delay-ms N` sleeps N milliseconds first (tests stop a worker mid-task
 //! with it), `--fail` exits with code 1.
 
@@ -88,20 +91,33 @@ fn run() -> Result<(), String> {
     }
     let input_dir = std::env::var("IEXEC_IN").unwrap_or_else(|_| "/iexec_in".into());
     let output_dir = std::env::var("IEXEC_OUT").unwrap_or_else(|_| "/iexec_out".into());
-    let dataset = std::env::var("IEXEC_DATASET_FILENAME")
-        .ok()
-        .filter(|name| !name.is_empty())
-        .map(|name| PathBuf::from(&input_dir).join(name));
-    let name = match (args.name, dataset) {
-        (Some(name), _) => name,
-        (None, Some(path)) => name_in_protected_data(&path)?.unwrap_or_else(|| "world".into()),
-        (None, None) => "world".into(),
+    let dataset_path = |variable: &str| {
+        std::env::var(variable)
+            .ok()
+            .filter(|name| !name.is_empty())
+            .map(|name| PathBuf::from(&input_dir).join(name))
     };
-    std::fs::write(
-        format!("{output_dir}/result.txt"),
-        format!("Hello, {name}!\n"),
-    )
-    .map_err(|e| format!("cannot write result.txt: {e}"))?;
+    let greet = |path: Option<PathBuf>| -> Result<String, String> {
+        let name = match path {
+            Some(path) => name_in_protected_data(&path)?,
+            None => None,
+        };
+        Ok(format!("Hello, {}!\n", name.as_deref().unwrap_or("world")))
+    };
+    let bulk_size: usize = std::env::var("IEXEC_BULK_SLICE_SIZE")
+        .ok()
+        .and_then(|size| size.parse().ok())
+        .unwrap_or(0);
+    let result = match (args.name, dataset_path("IEXEC_DATASET_FILENAME")) {
+        (Some(name), _) => format!("Hello, {name}!\n"),
+        (None, Some(path)) => greet(Some(path))?,
+        (None, None) if bulk_size > 0 => (1..=bulk_size)
+            .map(|index| greet(dataset_path(&format!("IEXEC_DATASET_{index}_FILENAME"))))
+            .collect::<Result<String, String>>()?,
+        (None, None) => greet(None)?,
+    };
+    std::fs::write(format!("{output_dir}/result.txt"), result)
+        .map_err(|e| format!("cannot write result.txt: {e}"))?;
     std::fs::write(
         format!("{output_dir}/computed.json"),
         r#"{"deterministic-output-path":"/iexec_out/result.txt"}"#,

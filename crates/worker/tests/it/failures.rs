@@ -265,4 +265,25 @@ async fn a_worker_without_the_stake_a_replicated_deal_asks() {
     let executor = world.executor(&poor, false, test_policy()).await;
     let failure = executor.execute(&request).await.unwrap_err();
     assert_eq!(failure.cause, ReplicateCause::StakeTooLow, "{failure}");
+
+    // With RLC in its wallet, the worker deposits what the deal locks.
+    world.fund(poor.address(), 10).await;
+    let deal = world
+        .deal(
+            world.app,
+            None,
+            &Terms {
+                params: "{}".into(),
+                ..Terms::default()
+            },
+        )
+        .await;
+    world.initialize(deal, 0).await;
+    let request = world.request(deal, 0, poor.address(), false).await;
+    executor.execute(&request).await.unwrap();
+    let account = world.chain.account(poor.address()).await.unwrap();
+    assert!(
+        account.locked > U256::ZERO,
+        "the stake is locked: {account:?}"
+    );
 }

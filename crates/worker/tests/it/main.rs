@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::panic, unreachable_pub)]
 
 mod failures;
+mod inputs;
 mod replicated;
 mod tee;
 mod world;

@@ -87,6 +87,9 @@ async fn a_tee_task_completes_with_a_result_only_the_beneficiary_decrypts() {
     let stake_after = world.chain.account(worker.address()).await.unwrap().stake;
     assert!(stake_after > stake_before, "the worker was paid");
     assert!(holds_no_file(world.work_root.path()), "nothing left behind");
+    let shown = format!("{executor:?}");
+    let private_key = alloy_primitives::hex::encode(worker.to_bytes());
+    assert!(!shown.contains(&private_key), "{shown}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -243,7 +243,7 @@ impl TaskExecutor {
     ) -> Step<Outcome> {
         let worker = self.worker();
         let facts = task::read_and_verify(&self.chain, worker, &request.authorization).await?;
-        let sms_url = self.check_supported(&facts, request)?;
+        let tee_session = self.check_supported(&facts, request)?;
         on_progress(Progress::Started { tee: facts.tee });
         tracing::info!(task = %facts.task_id, tee = facts.tee, "running a task");
 
@@ -257,8 +257,8 @@ impl TaskExecutor {
         )
         .await?;
         let bulk = pre_compute::bulk_orders(&facts, &self.transfers, &self.policy).await?;
-        let secrets = match (sms_url, &self.attester) {
-            (Some(sms_url), Some(attester)) => Some(
+        let secrets = match tee_session {
+            Some((sms_url, attester)) => Some(
                 tee::open_session(
                     &facts,
                     app.digest,
@@ -270,7 +270,7 @@ impl TaskExecutor {
                 )
                 .await?,
             ),
-            _ => None,
+            None => None,
         };
         let pre_compute = PreCompute {
             chain: &self.chain,
@@ -331,12 +331,12 @@ impl TaskExecutor {
         }
     }
 
-    /// What this worker can run; for a TEE task, the SMS URL.
+    /// What this worker can run; for a TEE task, the SMS URL and the attester.
     fn check_supported<'r>(
-        &self,
+        &'r self,
         facts: &TaskFacts,
         request: &'r ExecutionRequest,
-    ) -> Step<Option<&'r str>> {
+    ) -> Step<Option<(&'r str, &'r Arc<dyn Attester>)>> {
         let unsupported = |message: String| Failure::new(ReplicateCause::UnsupportedTask, message);
         let params = &facts.params;
         if params.storage_provider() != StorageProvider::Ipfs {
@@ -362,9 +362,9 @@ impl TaskExecutor {
             }
             return Ok(None);
         }
-        if self.attester.is_none() {
+        let Some(attester) = &self.attester else {
             return Err(unsupported("this worker has no TEE".into()));
-        }
+        };
         if facts.deal.trust != alloy_primitives::U256::from(1) {
             return Err(unsupported(format!(
                 "a TEE task runs with trust 1; this deal's trust is {}",
@@ -379,12 +379,13 @@ impl TaskExecutor {
                 tag.framework().map_or("no framework", TeeFramework::name)
             )));
         }
-        request.sms_url.as_deref().map(Some).ok_or_else(|| {
+        let sms_url = request.sms_url.as_deref().ok_or_else(|| {
             Failure::new(
                 ReplicateCause::TeeSessionFailed,
                 "no SMS URL was given for a TEE task",
             )
-        })
+        })?;
+        Ok(Some((sms_url, attester)))
     }
 
     /// Encrypts and stores the result, signs it with the enclave challenge key and sends

@@ -112,46 +112,17 @@ pub(crate) async fn read_and_verify(
         )));
     }
 
-    let task = chain
-        .task(task_id)
-        .await
-        .map_err(chain_failure("reading the task"))?;
-    let contribution = chain
-        .protocol_view(&IConfide::viewContributionCall {
-            _taskid: task_id,
-            _worker: worker,
-        })
-        .await
-        .map_err(chain_failure("reading this worker's contribution"))?;
-    let resumable = task.status == status::REVEALING
-        && matches!(
-            contribution.status,
-            contribution::CONTRIBUTED | contribution::PROVED
-        );
-    if task.status != status::ACTIVE && !resumable {
-        let state = match task.status {
-            status::UNSET => "not initialized",
-            status::REVEALING => "in its reveal phase without this worker's contribution",
-            status::COMPLETED => "completed",
-            status::FAILED => "failed (claimed)",
-            _ => "in an unknown state",
-        };
-        return Err(Failure::new(
-            ReplicateCause::TaskNotActive,
-            format!("task {task_id} is {state}"),
-        ));
-    }
-    if task.dealid != authorization.deal_id {
-        return Err(invalid(format!(
-            "task {task_id} belongs to deal {}, not {}",
-            task.dealid, authorization.deal_id
-        )));
-    }
-
+    // The deal first: a forged authorization is refused whatever the task's state.
     let deal = chain
-        .deal(task.dealid)
+        .deal(authorization.deal_id)
         .await
         .map_err(chain_failure("reading the deal"))?;
+    if deal.workerpool.owner == Address::ZERO {
+        return Err(invalid(format!(
+            "deal {} does not exist",
+            authorization.deal_id
+        )));
+    }
     let tee = Tag(deal.tag).is_tee();
     let challenge = authorization.enclave_challenge;
     if tee && challenge == Address::ZERO {
@@ -173,6 +144,37 @@ pub(crate) async fn read_and_verify(
             }
         ))
     })?;
+
+    let task = chain
+        .task(task_id)
+        .await
+        .map_err(chain_failure("reading the task"))?;
+    let contribution = chain
+        .protocol_view(&IConfide::viewContributionCall {
+            _taskid: task_id,
+            _worker: worker,
+        })
+        .await
+        .map_err(chain_failure("reading this worker's contribution"))?;
+    // A restarted worker resumes a task it contributed to, to reveal.
+    let resumable = task.status == status::REVEALING
+        && matches!(
+            contribution.status,
+            contribution::CONTRIBUTED | contribution::PROVED
+        );
+    if task.status != status::ACTIVE && !resumable {
+        let state = match task.status {
+            status::UNSET => "not initialized",
+            status::REVEALING => "in its reveal phase without this worker's contribution",
+            status::COMPLETED => "completed",
+            status::FAILED => "failed (claimed)",
+            _ => "in an unknown state",
+        };
+        return Err(Failure::new(
+            ReplicateCause::TaskNotActive,
+            format!("task {task_id} is {state}"),
+        ));
+    }
 
     if task.status == status::ACTIVE {
         let now = chain_time(chain).await?;

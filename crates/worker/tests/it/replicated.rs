@@ -57,10 +57,17 @@ async fn three_honest_workers_agree_reveal_and_the_scheduler_finalizes() {
             })
         })
         .collect();
-    let mut outcomes = Vec::new();
-    for run in runs {
-        outcomes.push(run.await.unwrap().unwrap());
-    }
+    // If a worker fails, the others would wait for a consensus that cannot come: a deadline
+    // turns that into a failure naming the cause.
+    let outcomes = tokio::time::timeout(
+        std::time::Duration::from_secs(120),
+        futures_util::future::try_join_all(
+            runs.into_iter().map(|run| async { run.await.unwrap() }),
+        ),
+    )
+    .await
+    .expect("the three workers end")
+    .unwrap();
 
     let digest = web2_file_digest(b"Hello, Replicas!\n").unwrap();
     let mut zips = Vec::new();

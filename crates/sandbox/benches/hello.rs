@@ -71,6 +71,7 @@ fn main() -> BenchResult<()> {
             input_dir: input_dir.clone(),
             output_dir: output_dir.clone(),
             limits: Limits::default(),
+            determinism: None,
         })
     };
     for _ in 0..cold_runs.max(1) {

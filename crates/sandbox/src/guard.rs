@@ -19,9 +19,10 @@
 //! Over a limit, the wrapper records why in [`RunState::stop`] and traps: the guest gets no
 //! chance to continue.
 
+use crate::clock::GuestClocks;
 use crate::module::WASI_MODULE;
 use crate::run::{RunState, Stop, count_entries};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 use wasmtime::{Caller, Extern, Instance, Linker, Memory, Module, Store, TypedFunc};
 
 const ERRNO_SUCCESS: i32 = 0;
@@ -276,14 +277,13 @@ fn capture_stdio(
 }
 
 /// How long a `poll_oneoff` may block: until its earliest clock subscription fires
-/// (relative, or absolute on the realtime clock or on the run's monotonic clock, whose origin
-/// is `clock_origin`). `None` when it has no clock subscription (it then returns at once: files
+/// (relative, or absolute on the run's realtime or monotonic clock). `None` when it has no clock subscription (it then returns at once: files
 /// are always ready and stdin is closed) or its subscriptions are unreadable.
 fn longest_wait(
     bytes: &[u8],
     subscriptions: i32,
     count: i32,
-    clock_origin: Instant,
+    clocks: &GuestClocks,
 ) -> Option<Duration> {
     const REALTIME: u32 = 0;
     const MONOTONIC: u32 = 1;
@@ -303,34 +303,14 @@ fn longest_wait(
         let absolute = u16::from_le_bytes(bytes.get(at + 40..at + 42)?.try_into().ok()?) & 1 == 1;
         let wait = match (absolute, id) {
             (false, _) => timeout,
-            (true, MONOTONIC) => timeout.saturating_sub(clock_origin.elapsed()),
-            (true, REALTIME) => timeout.saturating_sub(
-                SystemTime::now()
-                    .duration_since(SystemTime::UNIX_EPOCH)
-                    .unwrap_or_default(),
-            ),
+            (true, MONOTONIC) => timeout.saturating_sub(clocks.monotonic_peek()),
+            (true, REALTIME) => timeout.saturating_sub(clocks.wall_peek()),
             // Other clocks are refused by wasmtime-wasi.
             (true, _) => continue,
         };
         shortest = Some(shortest.map_or(wait, |seen| seen.min(wait)));
     }
     shortest
-}
-
-/// The run's monotonic clock: nanoseconds since `origin`, which the `poll_oneoff` guard knows.
-#[derive(Debug)]
-pub(crate) struct RunClock {
-    pub(crate) origin: Instant,
-}
-
-impl wasmtime_wasi::HostMonotonicClock for RunClock {
-    fn resolution(&self) -> u64 {
-        1
-    }
-
-    fn now(&self) -> u64 {
-        u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
-    }
 }
 
 /// Replaces the guarded calls in `linker` (which must allow shadowing).
@@ -458,9 +438,9 @@ pub(crate) fn add_guards(linker: &mut Linker<RunState>) -> wasmtime::Result<()> 
         WASI_MODULE,
         "poll_oneoff",
         |mut caller: Caller<'_, RunState>, subs: i32, events: i32, count: i32, nevents: i32| {
-            let origin = caller.data().clock_origin;
+            let clocks = caller.data().clocks.clone();
             let wait = memory(&mut caller)
-                .and_then(|memory| longest_wait(memory.data(&caller), subs, count, origin));
+                .and_then(|memory| longest_wait(memory.data(&caller), subs, count, &clocks));
             let remaining = caller
                 .data()
                 .deadline

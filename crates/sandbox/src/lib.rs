@@ -3,7 +3,8 @@
 //! no network (WASI preview 1 has no sockets, and none are granted), and limits: linear memory
 //! (a resource limiter), wall time (epoch interruption, plus a bound on sleeps), output bytes
 //! and entries (accounted in the WASI calls that write, see `guard`). The app must leave a
-//! valid `computed.json`. A module's measurement is the SHA-256 of its bytes.
+//! valid `computed.json`. A module's measurement is the SHA-256 of its bytes. A run can be
+//! made reproducible ([`Determinism`]: seeded random bytes, virtual clocks, canonical NaNs).
 //!
 //! ```no_run
 //! # fn main() -> Result<(), confide_sandbox::SandboxError> {
@@ -17,6 +18,7 @@
 //!     input_dir: "task/in".into(),
 //!     output_dir: "task/out".into(),
 //!     limits: Limits::default(),
+//!     determinism: None,
 //! })?;
 //! println!("{:?}", outcome.computed.deterministic_output_path);
 //! # Ok(())
@@ -24,6 +26,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod clock;
 mod env;
 mod error;
 mod guard;
@@ -32,6 +35,7 @@ mod module;
 mod run;
 mod sandbox;
 
+pub use clock::{Determinism, VIRTUAL_TICK};
 pub use env::{AppEnv, IEXEC_IN, IEXEC_OUT};
 pub use error::SandboxError;
 pub use limits::Limits;

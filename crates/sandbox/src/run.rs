@@ -1,5 +1,6 @@
 //! One run: the store's state, the output directory's accounting and `computed.json`.
 
+use crate::clock::GuestClocks;
 use crate::error::SandboxError;
 use crate::guard::Originals;
 use crate::limits::MemoryLimiter;
@@ -23,8 +24,8 @@ pub(crate) struct RunState {
     pub(crate) originals: Option<Originals>,
     /// When the wall time runs out.
     pub(crate) deadline: Instant,
-    /// Origin of the guest's monotonic clock.
-    pub(crate) clock_origin: Instant,
+    /// The guest's clocks.
+    pub(crate) clocks: GuestClocks,
     /// Why a guard stopped the guest, if one did.
     pub(crate) stop: Option<Stop>,
 }

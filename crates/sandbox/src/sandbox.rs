@@ -1,8 +1,9 @@
 //! The engine, its epoch ticker, the module cache and [`Sandbox::run`].
 
+use crate::clock::{Determinism, GuestClocks, seeded_random};
 use crate::env::{AppEnv, IEXEC_IN, IEXEC_OUT};
 use crate::error::SandboxError;
-use crate::guard::{Originals, RunClock, add_guards, shim_module};
+use crate::guard::{Originals, add_guards, shim_module};
 use crate::limits::{Limits, MemoryLimiter};
 use crate::module::{AppModule, Measurement, WASI_MODULE, check_bytes, check_interface};
 use crate::run::{
@@ -55,6 +56,8 @@ pub struct AppRun<'a> {
     pub output_dir: PathBuf,
     /// What the run may use.
     pub limits: Limits,
+    /// Reproducible random bytes and clocks (replicated tasks), or the host's (`None`).
+    pub determinism: Option<Determinism>,
 }
 
 /// Runs `wasm32-wasip1` iApps. One engine (with a thread advancing its epoch) and one cache of
@@ -134,16 +137,21 @@ fn empty_state() -> RunState {
         stderr: Tail::new(0),
         originals: None,
         deadline: Instant::now(),
-        clock_origin: Instant::now(),
+        clocks: GuestClocks::host(Instant::now()),
         stop: None,
     }
 }
 
 impl Sandbox {
     /// An engine with epoch interruption, its ticker, and the WASI linkers.
+    ///
+    /// Every run canonicalizes NaNs (an engine-wide code-generation setting): a float result
+    /// then has the same bits on every host, which [`Determinism`] needs, at the cost of a
+    /// compare-and-select after float operations.
     pub fn new(config: SandboxConfig) -> Result<Self, SandboxError> {
         let mut engine_config = wasmtime::Config::new();
         engine_config.epoch_interruption(true);
+        engine_config.cranelift_nan_canonicalization(true);
         let engine = Engine::new(&engine_config).map_err(SandboxError::host)?;
 
         let mut wasi_linker = Linker::new(&engine);
@@ -274,7 +282,21 @@ impl Sandbox {
             })?;
 
         let started = Instant::now();
-        wasi.monotonic_clock(RunClock { origin: started });
+        let clocks = match &app.determinism {
+            None => GuestClocks::host(started),
+            Some(determinism) => {
+                wasi.secure_random(seeded_random(determinism.random_seed))
+                    .insecure_random(seeded_random(determinism.random_seed))
+                    .insecure_random_seed(u128::from_le_bytes(
+                        determinism.random_seed[..16].try_into().unwrap_or_default(),
+                    ));
+                GuestClocks::virtual_from(determinism.wall_clock)
+            }
+        };
+        wasi.monotonic_clock(clocks.monotonic());
+        if let Some(wall) = clocks.wall() {
+            wasi.wall_clock(wall);
+        }
         let state = RunState {
             wasi: wasi.build_p1(),
             memory: MemoryLimiter {
@@ -292,7 +314,7 @@ impl Sandbox {
             stderr: Tail::new(limits.stdio_tail_bytes),
             originals: None,
             deadline: started + limits.wall_time,
-            clock_origin: started,
+            clocks,
             stop: None,
         };
         let mut store = Store::new(&self.engine, state);

@@ -2,6 +2,7 @@
 //! behaviour, hostile ones included) and a few hand-assembled modules.
 #![allow(clippy::unwrap_used, clippy::print_stderr, unreachable_pub)]
 
+mod determinism;
 mod guests;
 mod modules;
 
@@ -68,6 +69,7 @@ fn run_module(
         input_dir: dirs.input(),
         output_dir: dirs.output(),
         limits,
+        determinism: None,
     })
 }
 

@@ -1,0 +1,10 @@
+//! confide-worker against a real dev chain (on 127.0.0.1), a real SMS in dev mode trusting a
+//! simulated enclave, a local content-addressed store and the sandbox running the hello iApp
+//! (`apps/hello`, built for wasm32-wasip1 by the tests).
+#![allow(clippy::unwrap_used, clippy::panic, unreachable_pub)]
+
+mod failures;
+mod inputs;
+mod replicated;
+mod tee;
+mod world;

@@ -68,6 +68,14 @@ pub(crate) enum Command {
     /// Attestation: verify Intel DCAP quotes (TDX, SGX) against Intel's collateral.
     #[command(subcommand)]
     Tee(TeeCommand),
+    /// A workerpool's scheduler: keeps the pool's order on the market, takes its deals, runs
+    /// every task on registered workers through to COMPLETED (or claims it at its deadline).
+    /// Serves the workers' API over HTTP until SIGINT/SIGTERM.
+    Scheduler(SchedulerArgs),
+    /// A worker: registers with a workerpool's scheduler, pulls tasks, checks each on-chain,
+    /// runs the iApp in the sandbox (in an attested enclave session for TEE tasks), stores the
+    /// result and contributes. Serves its status over HTTP until SIGINT/SIGTERM.
+    Worker(WorkerArgs),
 }
 
 /// The chain a service reads: its node and its deployment.
@@ -348,6 +356,139 @@ pub(crate) struct OrderInput {
     /// Order kind; inferred from the fields when omitted.
     #[arg(long, value_parser = parse_kind)]
     pub(crate) kind: Option<OrderKind>,
+}
+
+/// The key a service signs transactions with: a keystore, or a dev chain's public dev account.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub(crate) struct ServiceWallet {
+    /// Ethereum JSON keystore (v3) of the service's account (password from --password-file,
+    /// else $CONFIDE_PASSWORD).
+    #[arg(long, env = "CONFIDE_KEYSTORE")]
+    pub(crate) keystore: Option<PathBuf>,
+    /// Use dev account N of a local dev chain (its keys are public: refused on other chains).
+    #[arg(long, value_name = "N")]
+    pub(crate) dev_account: Option<u32>,
+}
+
+/// `confide scheduler`.
+#[derive(Debug, Args)]
+pub(crate) struct SchedulerArgs {
+    /// Address of the workers' API (port 0 picks a free one, printed).
+    #[arg(long, default_value = "127.0.0.1:13600")]
+    pub(crate) listen: std::net::SocketAddr,
+    #[command(flatten)]
+    pub(crate) chain: ChainConnection,
+    #[command(flatten)]
+    pub(crate) wallet: ServiceWallet,
+    /// File holding the keystore password (else $CONFIDE_PASSWORD).
+    #[arg(long)]
+    pub(crate) password_file: Option<PathBuf>,
+    /// The workerpool to run (owned by the wallet) [default: the one recorded in the data
+    /// directory, else a new one registered now and recorded].
+    #[arg(long)]
+    pub(crate) workerpool: Option<alloy_primitives::Address>,
+    /// The SMS of TEE tasks (enclave challenges); without it TEE deals are not run.
+    #[arg(long, env = "CONFIDE_SMS")]
+    pub(crate) sms: Option<String>,
+    /// The market the pool's workerpool order is kept on sale in; without it none is
+    /// published.
+    #[arg(long, env = "CONFIDE_MARKET")]
+    pub(crate) market: Option<String>,
+    /// Price per task of the pool's order, nRLC.
+    #[arg(long, default_value_t = 1_000_000_000)]
+    pub(crate) price: u64,
+    /// Tasks per workerpool order.
+    #[arg(long, default_value_t = 100)]
+    pub(crate) volume: u64,
+    /// Tag of the pool's order, comma-separated (tee, tdx, scone, gramine, gpu) [default:
+    /// tee,tdx with --sms, else none].
+    #[arg(long)]
+    pub(crate) tag: Option<String>,
+    /// The largest trust the pool's order accepts (replicated tasks need enough workers).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) trust: u64,
+    /// Category of the pool's order (0: XS).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) category: u64,
+    /// Storage node (IPFS RPC API) replicated tasks' results are stored in.
+    #[arg(
+        long,
+        env = "CONFIDE_IPFS_API",
+        default_value = "http://127.0.0.1:5001"
+    )]
+    pub(crate) ipfs: String,
+    /// Where the database and the pool's address live by default [default:
+    /// $CONFIDE_HOME/scheduler, else ~/.confide/scheduler].
+    #[arg(long)]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// Database URL: `sqlite://PATH` or `postgres://USER:PASSWORD@HOST/DB` [default: SQLite in
+    /// the data directory].
+    #[arg(long, env = "CONFIDE_SCHEDULER_DATABASE")]
+    pub(crate) database: Option<String>,
+    /// Confirmations before a deal is taken (1: once mined).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) confirmations: u64,
+    /// Seconds between a worker's heartbeats.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) heartbeat_interval: u64,
+    /// Seconds of silence after which a worker is lost and its tasks go to others.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) worker_timeout: u64,
+}
+
+/// Which TEE a worker attests with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum TeeBackendArg {
+    /// No TEE: only replicated (non-TEE) tasks.
+    None,
+    /// Intel TDX, through the Linux configfs-tsm interface.
+    Tdx,
+    /// The simulator (no hardware; accepted only by an SMS in dev mode).
+    Sim,
+}
+
+/// `confide worker`.
+#[derive(Debug, Args)]
+pub(crate) struct WorkerArgs {
+    /// The scheduler of the workerpool to work for.
+    #[arg(
+        long,
+        env = "CONFIDE_SCHEDULER",
+        default_value = "http://127.0.0.1:13600"
+    )]
+    pub(crate) scheduler: String,
+    /// Address of the worker's status endpoint (port 0 picks a free one, printed).
+    #[arg(long, default_value = "127.0.0.1:13700")]
+    pub(crate) listen: std::net::SocketAddr,
+    #[command(flatten)]
+    pub(crate) chain: ChainConnection,
+    #[command(flatten)]
+    pub(crate) wallet: ServiceWallet,
+    /// File holding the keystore password (else $CONFIDE_PASSWORD).
+    #[arg(long)]
+    pub(crate) password_file: Option<PathBuf>,
+    /// Storage node (IPFS RPC API: Kubo's or a `confide storage serve`) apps and datasets are
+    /// fetched from and results stored in.
+    #[arg(
+        long,
+        env = "CONFIDE_IPFS_API",
+        default_value = "http://127.0.0.1:5001"
+    )]
+    pub(crate) ipfs: String,
+    /// Where tasks are run [default: $CONFIDE_HOME/worker, else ~/.confide/worker].
+    #[arg(long)]
+    pub(crate) work_dir: Option<PathBuf>,
+    /// Tasks run at once.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub(crate) capacity: u32,
+    /// The TEE to attest with.
+    #[arg(long, value_enum, default_value = "none")]
+    pub(crate) tee: TeeBackendArg,
+    /// Free stake to keep deposited, nRLC: replicated tasks are only given to workers whose
+    /// stake covers the deal's worker stake. Topped up from the wallet at start.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) stake: u64,
 }
 
 /// A keystore and its password.

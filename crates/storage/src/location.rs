@@ -52,9 +52,7 @@ impl Location {
     /// The bytes stored on-chain.
     pub fn to_bytes(&self) -> Result<Vec<u8>, LocationError> {
         match self {
-            Self::Ipfs(cid) if cid.codec() == Codec::Raw => {
-                Ok(format!("/ipfs/{cid}").into_bytes())
-            }
+            Self::Ipfs(cid) if cid.codec() == Codec::Raw => Ok(format!("/ipfs/{cid}").into_bytes()),
             Self::Ipfs(cid) => {
                 let multihash = cid.multihash();
                 let mut bytes = Vec::with_capacity(3 + multihash.len());

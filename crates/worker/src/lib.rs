@@ -25,10 +25,12 @@
 //! The task's directory is removed when the run ends. Secrets and protected data are never
 //! logged; types holding them show no value in `Debug`.
 //!
-//! The worker's loop (registering with a scheduler, heartbeats, pulling assignments) is built
-//! on top of this crate.
+//! [`WorkerAgent`] is the worker's loop on top of it: it registers with the pool's scheduler
+//! ([`SchedulerClient`], signed requests), sends heartbeats, pulls assignments up to its
+//! capacity, reports each milestone and hands replicated results over after the reveal.
 #![forbid(unsafe_code)]
 
+mod agent;
 mod app;
 mod compute;
 mod config;
@@ -38,13 +40,16 @@ mod executor;
 mod fetch;
 mod post_compute;
 mod pre_compute;
+mod scheduler_client;
 mod task;
 mod tee;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod workdir;
 
+pub use agent::{AgentConfig, AgentStatus, WorkerAgent};
 pub use confide_protocol::replicate::{ReplicateCause, ReplicateFailure};
 pub use config::{Backoff, ExecutorConfig, ResourcePolicy};
 pub use error::ExecutorError;
 pub use executor::{ExecutionRequest, Outcome, Progress, TaskExecutor};
+pub use scheduler_client::{SchedulerClient, SchedulerClientError};

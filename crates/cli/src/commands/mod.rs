@@ -8,11 +8,13 @@ mod indexer;
 mod market;
 mod order;
 mod result;
+mod scheduler;
 mod service;
 mod sms;
 mod storage;
 mod tee;
 mod wallet;
+mod worker;
 
 use crate::cli::Command;
 use crate::output::Output;
@@ -32,5 +34,7 @@ pub(crate) fn run(command: Command, out: &Output) -> anyhow::Result<()> {
         Command::Indexer(args) => indexer::run(args, out),
         Command::Market(args) => market::run(args, out),
         Command::Tee(command) => tee::run(command, out),
+        Command::Scheduler(args) => scheduler::run(args, out),
+        Command::Worker(args) => worker::run(args, out),
     }
 }

@@ -1,5 +1,5 @@
-//! What the long-running service commands (`sms`, `market`, `indexer`) share: the runtime, the
-//! chain connection, and how a database URL is shown.
+//! What the long-running service commands (`sms`, `market`, `indexer`, `scheduler`, `worker`)
+//! share: the runtime, the chain connection, the signing key, and how a database URL is shown.
 
 use std::future::Future;
 use std::path::Path;
@@ -10,7 +10,9 @@ use anyhow::Context as _;
 use confide_chain::client::{Client, ClientConfig, dev_chain_deployment, http_provider};
 use confide_chain::deploy::Deployment;
 
-use crate::cli::ChainConnection;
+use crate::cli::{ChainConnection, KeystoreArgs, ServiceWallet};
+use alloy_signer_local::PrivateKeySigner;
+use confide_chain::devchain::{DEFAULT_MNEMONIC, derive_accounts};
 
 /// How long tasks get to finish once a service is told to stop.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -39,6 +41,34 @@ pub(crate) async fn connect_chain(chain: &ChainConnection) -> anyhow::Result<Cli
     Client::new(provider, deployment, config)
         .await
         .with_context(|| format!("cannot use the chain at {}", chain.rpc))
+}
+
+/// The chain id of local dev chains (and anvil): the only one dev accounts may sign on.
+const DEV_CHAIN_ID: u64 = 31_337;
+
+/// The service's signing key: its keystore (password from `password_file`, else
+/// $CONFIDE_PASSWORD), or a public dev account, accepted only on a dev chain.
+pub(crate) fn load_wallet(
+    wallet: &ServiceWallet,
+    password_file: Option<&Path>,
+    chain_id: u64,
+) -> anyhow::Result<PrivateKeySigner> {
+    match (&wallet.keystore, wallet.dev_account) {
+        (Some(keystore), _) => super::wallet::load_signer(&KeystoreArgs {
+            keystore: keystore.clone(),
+            password_file: password_file.map(Path::to_path_buf),
+        }),
+        (None, Some(index)) => {
+            anyhow::ensure!(
+                chain_id == DEV_CHAIN_ID,
+                "--dev-account signs with a public key: only on a dev chain (id {DEV_CHAIN_ID}), this is chain {chain_id}; use --keystore"
+            );
+            let accounts = derive_accounts(DEFAULT_MNEMONIC, index + 1)?;
+            let account = accounts.last().context("no dev account derived")?;
+            Ok(account.signer().clone())
+        }
+        (None, None) => anyhow::bail!("pass --keystore FILE or --dev-account N"),
+    }
 }
 
 /// The database URL of a service: `--database`, else a SQLite file `<service>.db` in the data

@@ -1,0 +1,34 @@
+//! TEE tasks (simulated enclaves) end to end.
+
+use std::time::Duration;
+
+use alloy_primitives::U256;
+
+use super::flow::{Actors, FIRST_WORKER, runtime};
+use super::stack::Stack;
+
+#[test]
+fn protected_data_processed_by_tee_workers_reaches_the_requester_encrypted() {
+    let Some(wasm) = confide_worker::testing::hello_app() else {
+        return;
+    };
+    let mut stack = Stack::start();
+    runtime().block_on(async {
+        let actors = Actors::connect(&stack).await;
+        let (funds_before, _) = actors.funds().await;
+        let offer = actors.tee_offer(&mut stack, wasm, &[]).await;
+        stack.start_worker(FIRST_WORKER as u32, &[]);
+        stack.start_worker(FIRST_WORKER as u32 + 1, &[]);
+        let deal = actors.request_tee(&offer, 2, "").await;
+        let tasks = actors.wait_for_deal(deal, Duration::from_secs(120)).await;
+        for task in tasks {
+            assert_eq!(
+                actors.read_result(task, &offer.key).await,
+                "Hello, Alice!\n"
+            );
+        }
+        let (funds_after, locked) = actors.funds().await;
+        assert_eq!(funds_after, funds_before, "RLC appeared or vanished");
+        assert_eq!(locked, U256::ZERO, "funds left locked");
+    });
+}

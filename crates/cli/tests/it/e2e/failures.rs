@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use alloy_primitives::U256;
 use alloy_provider::Provider as _;
+use confide_chain::artifacts::bindings::IConfide;
 
 use super::flow::{Actors, FIRST_WORKER, REQUESTER, TASK_COMPLETED, TASK_FAILED, runtime};
 use super::stack::{Stack, eventually};
@@ -76,8 +77,8 @@ fn a_scheduler_restarted_mid_deal_resumes_every_task() {
         let actors = Actors::connect(&stack).await;
         let (funds_before, _) = actors.funds().await;
         let offer = actors.tee_offer(&mut stack, wasm, &QUICK_LOSS).await;
-        stack.start_worker(FIRST_WORKER as u32, &[]);
-        let deal = actors.request_tee(&offer, 3, "--delay-ms 1500").await;
+        stack.start_worker(FIRST_WORKER as u32, &["--capacity", "1"]);
+        let deal = actors.request_tee(&offer, 3, "--delay-ms 2000").await;
         let first = confide_protocol::ids::task_id(deal, U256::ZERO);
         eventually(
             "the first task to complete",
@@ -89,6 +90,12 @@ fn a_scheduler_restarted_mid_deal_resumes_every_task() {
         .await;
         let scheduler = stack.scheduler.as_mut().unwrap();
         scheduler.kill();
+        let last = confide_protocol::ids::task_id(deal, U256::from(2));
+        assert_ne!(
+            actors.chain.task(last).await.unwrap().status,
+            TASK_COMPLETED,
+            "the scheduler stopped mid-deal"
+        );
         tokio::time::sleep(Duration::from_secs(2)).await;
         scheduler.restart();
         let tasks = actors.wait_for_deal(deal, Duration::from_secs(120)).await;
@@ -157,6 +164,12 @@ fn a_task_nobody_runs_is_claimed_at_its_deadline_and_the_requester_refunded() {
         let offer = actors.tee_offer(&mut stack, wasm, &[]).await;
         let requester = actors.address(REQUESTER);
         let before = actors.chain.account(requester).await.unwrap();
+        let kitty = actors
+            .chain
+            .protocol_view(&IConfide::kitty_addressCall {})
+            .await
+            .unwrap();
+        let kitty_before = actors.chain.account(kitty).await.unwrap();
         // No worker: the task is initialized and waits.
         let deal = actors.request_tee(&offer, 1, "").await;
         let task = confide_protocol::ids::task_id(deal, U256::ZERO);
@@ -192,6 +205,11 @@ fn a_task_nobody_runs_is_claimed_at_its_deadline_and_the_requester_refunded() {
             "the requester's payment is unlocked"
         );
         assert_eq!(after.stake, before.stake, "the requester is refunded");
+        let kitty_after = actors.chain.account(kitty).await.unwrap();
+        assert!(
+            kitty_after.locked > kitty_before.locked,
+            "the workerpool's stake is seized into the kitty"
+        );
         let (funds_after, locked) = actors.funds().await;
         assert_eq!(funds_after, funds_before, "RLC appeared or vanished");
         assert_eq!(locked, U256::ZERO, "funds left locked");

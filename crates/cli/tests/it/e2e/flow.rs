@@ -380,7 +380,8 @@ impl Actors {
     }
 
     /// Every participant's RLC: wallet, deposited and locked, plus the kitty's; and the
-    /// locked part alone.
+    /// participants' locked part alone (the kitty's stays locked by design: PoCo pays it out
+    /// as scheduler bonuses).
     pub(crate) async fn funds(&self) -> (U256, U256) {
         let kitty = self
             .chain
@@ -400,7 +401,9 @@ impl Actors {
                 .unwrap();
             let account = self.chain.account(who).await.unwrap();
             total += wallet + account.stake + account.locked;
-            locked += account.locked;
+            if who != kitty {
+                locked += account.locked;
+            }
         }
         (total, locked)
     }

@@ -3,9 +3,11 @@
 use std::time::Duration;
 
 use alloy_primitives::U256;
+use confide_indexer::IndexerClient;
+use confide_indexer::model::TaskStatus;
 
 use super::flow::{Actors, FIRST_WORKER, runtime};
-use super::stack::Stack;
+use super::stack::{Stack, eventually};
 
 #[test]
 fn protected_data_processed_by_tee_workers_reaches_the_requester_encrypted() {

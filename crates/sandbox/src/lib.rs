@@ -34,6 +34,8 @@ mod limits;
 mod module;
 mod run;
 mod sandbox;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use clock::{Determinism, VIRTUAL_TICK};
 pub use env::{AppEnv, IEXEC_IN, IEXEC_OUT};

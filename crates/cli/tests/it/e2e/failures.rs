@@ -61,9 +61,7 @@ fn a_worker_killed_mid_task_is_replaced_and_the_task_completes() {
             actors.read_result(tasks[0], &offer.key).await,
             "Hello, Alice!\n"
         );
-        let (funds_after, locked) = actors.funds().await;
-        assert_eq!(funds_after, funds_before, "RLC appeared or vanished");
-        assert_eq!(locked, U256::ZERO, "funds left locked");
+        actors.assert_conserved(funds_before).await;
     });
 }
 
@@ -105,9 +103,7 @@ fn a_scheduler_restarted_mid_deal_resumes_every_task() {
                 "Hello, Alice!\n"
             );
         }
-        let (funds_after, locked) = actors.funds().await;
-        assert_eq!(funds_after, funds_before, "RLC appeared or vanished");
-        assert_eq!(locked, U256::ZERO, "funds left locked");
+        actors.assert_conserved(funds_before).await;
     });
 }
 
@@ -145,10 +141,7 @@ fn an_sms_and_a_storage_node_briefly_down_delay_the_task_but_do_not_fail_it() {
             actors.read_result(tasks[0], &offer.key).await,
             "Hello, Alice!\n"
         );
-
-        let (funds_after, locked) = actors.funds().await;
-        assert_eq!(funds_after, funds_before, "RLC appeared or vanished");
-        assert_eq!(locked, U256::ZERO, "funds left locked");
+        actors.assert_conserved(funds_before).await;
     });
 }
 
@@ -210,8 +203,6 @@ fn a_task_nobody_runs_is_claimed_at_its_deadline_and_the_requester_refunded() {
             kitty_after.locked > kitty_before.locked,
             "the workerpool's stake is seized into the kitty"
         );
-        let (funds_after, locked) = actors.funds().await;
-        assert_eq!(funds_after, funds_before, "RLC appeared or vanished");
-        assert_eq!(locked, U256::ZERO, "funds left locked");
+        actors.assert_conserved(funds_before).await;
     });
 }

@@ -379,6 +379,14 @@ impl Actors {
         collect(stream, 64 << 20).await.unwrap()
     }
 
+    /// Asserts that every participant's RLC adds up to `before` ([`Actors::funds`]) and that
+    /// nothing is left locked: every task ended and was settled.
+    pub(crate) async fn assert_conserved(&self, before: U256) {
+        let (after, locked) = self.funds().await;
+        assert_eq!(after, before, "RLC appeared or vanished");
+        assert_eq!(locked, U256::ZERO, "funds left locked");
+    }
+
     /// Every participant's RLC: wallet, deposited and locked, plus the kitty's; and the
     /// participants' locked part alone (the kitty's stays locked by design: PoCo pays it out
     /// as scheduler bonuses).

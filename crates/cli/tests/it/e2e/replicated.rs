@@ -123,8 +123,6 @@ fn honest_workers_reach_consensus_and_the_dishonest_one_loses_its_stake() {
                 .unwrap();
             assert_eq!(score, U256::from(1), "worker {worker}'s score");
         }
-        let (funds_after, locked) = actors.funds().await;
-        assert_eq!(funds_after, funds_before, "RLC appeared or vanished");
-        assert_eq!(locked, U256::ZERO, "funds left locked");
+        actors.assert_conserved(funds_before).await;
     });
 }

@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use alloy_primitives::U256;
 use confide_indexer::IndexerClient;
 use confide_indexer::model::TaskStatus;
 
@@ -23,14 +22,28 @@ fn protected_data_processed_by_tee_workers_reaches_the_requester_encrypted() {
         stack.start_worker(FIRST_WORKER as u32 + 1, &[]);
         let deal = actors.request_tee(&offer, 2, "").await;
         let tasks = actors.wait_for_deal(deal, Duration::from_secs(120)).await;
+        let indexer = IndexerClient::new(&stack.indexer.url).unwrap();
         for task in tasks {
             assert_eq!(
                 actors.read_result(task, &offer.key).await,
                 "Hello, Alice!\n"
             );
+            // The indexer followed the task to its end, with the same results pointer.
+            let indexed = eventually(
+                "the indexer to see the task",
+                Duration::from_secs(30),
+                || {
+                    let indexer = &indexer;
+                    async move {
+                        let details = indexer.task(task).await.ok().flatten()?;
+                        (details.task.status == TaskStatus::Completed).then_some(details)
+                    }
+                },
+            )
+            .await;
+            let on_chain = actors.chain.task(task).await.unwrap();
+            assert_eq!(indexed.task.results, Some(on_chain.results));
         }
-        let (funds_after, locked) = actors.funds().await;
-        assert_eq!(funds_after, funds_before, "RLC appeared or vanished");
-        assert_eq!(locked, U256::ZERO, "funds left locked");
+        actors.assert_conserved(funds_before).await;
     });
 }

@@ -10,7 +10,12 @@
 //!   requester; the median is reported.
 //!
 //! `cargo bench -p confide-cli --bench tasks` (environment variables override the defaults).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
 
 // Shared with the end-to-end tests; not every helper is used here.
 #[allow(dead_code)]

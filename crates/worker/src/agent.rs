@@ -307,16 +307,17 @@ async fn upload(executor: &TaskExecutor, scheduler: &SchedulerClient, task: B256
             return;
         }
     };
-    if retry(
+    let uploaded = retry(
         attempts,
         || scheduler.upload_result(task, zip.clone()),
         "result upload",
     )
-    .await
-    {
-        if let Err(error) = executor.discard_result(task) {
-            tracing::warn!(%task, %error, "cannot remove the uploaded result");
-        }
+    .await;
+    if !uploaded {
+        return;
+    }
+    if let Err(error) = executor.discard_result(task) {
+        tracing::warn!(%task, %error, "cannot remove the uploaded result");
     }
 }
 

@@ -269,6 +269,7 @@ impl Stack {
 }
 
 impl Drop for Stack {
+    #[allow(clippy::print_stderr)]
     fn drop(&mut self) {
         if std::thread::panicking() {
             eprintln!("{}", self.logs());

@@ -8,8 +8,8 @@ use alloy_primitives::U256;
 use alloy_provider::Provider as _;
 use confide_chain::artifacts::bindings::IConfide;
 
-use super::flow::{Actors, FIRST_WORKER, REQUESTER, TASK_COMPLETED, TASK_FAILED, runtime};
-use super::stack::{Stack, eventually};
+use super::flow::{FIRST_WORKER, REQUESTER, TASK_COMPLETED, TASK_FAILED, run_e2e};
+use super::stack::eventually;
 
 /// Fast heartbeats, so a lost worker is noticed within seconds.
 const QUICK_LOSS: [&str; 4] = ["--heartbeat-interval", "1", "--worker-timeout", "3"];
@@ -34,14 +34,8 @@ fn running(worker_url: &str) -> Vec<String> {
 
 #[test]
 fn a_worker_killed_mid_task_is_replaced_and_the_task_completes() {
-    let Some(wasm) = confide_worker::testing::hello_app() else {
-        return;
-    };
-    let mut stack = Stack::start();
-    runtime().block_on(async {
-        let actors = Actors::connect(&stack).await;
-        let (funds_before, _) = actors.funds().await;
-        let offer = actors.tee_offer(&mut stack, wasm, &QUICK_LOSS).await;
+    run_e2e(async |stack, actors, wasm| {
+        let offer = actors.tee_offer(stack, wasm, &QUICK_LOSS).await;
         let first = stack.start_worker(FIRST_WORKER as u32, &[]);
         let deal = actors.request_tee(&offer, 1, "--delay-ms 4000").await;
         let url = stack.workers[first].url.clone();
@@ -56,25 +50,14 @@ fn a_worker_killed_mid_task_is_replaced_and_the_task_completes() {
         .await;
         stack.workers[first].kill();
         stack.start_worker(FIRST_WORKER as u32 + 1, &[]);
-        let tasks = actors.wait_for_deal(deal, Duration::from_secs(120)).await;
-        assert_eq!(
-            actors.read_result(tasks[0], &offer.key).await,
-            "Hello, Alice!\n"
-        );
-        actors.assert_conserved(funds_before).await;
+        actors.expect_greetings(deal, &offer).await;
     });
 }
 
 #[test]
 fn a_scheduler_restarted_mid_deal_resumes_every_task() {
-    let Some(wasm) = confide_worker::testing::hello_app() else {
-        return;
-    };
-    let mut stack = Stack::start();
-    runtime().block_on(async {
-        let actors = Actors::connect(&stack).await;
-        let (funds_before, _) = actors.funds().await;
-        let offer = actors.tee_offer(&mut stack, wasm, &QUICK_LOSS).await;
+    run_e2e(async |stack, actors, wasm| {
+        let offer = actors.tee_offer(stack, wasm, &QUICK_LOSS).await;
         stack.start_worker(FIRST_WORKER as u32, &["--capacity", "1"]);
         let deal = actors.request_tee(&offer, 3, "--delay-ms 2000").await;
         let first = confide_protocol::ids::task_id(deal, U256::ZERO);
@@ -96,27 +79,14 @@ fn a_scheduler_restarted_mid_deal_resumes_every_task() {
         );
         tokio::time::sleep(Duration::from_secs(2)).await;
         scheduler.restart();
-        let tasks = actors.wait_for_deal(deal, Duration::from_secs(120)).await;
-        for task in tasks {
-            assert_eq!(
-                actors.read_result(task, &offer.key).await,
-                "Hello, Alice!\n"
-            );
-        }
-        actors.assert_conserved(funds_before).await;
+        actors.expect_greetings(deal, &offer).await;
     });
 }
 
 #[test]
 fn an_sms_and_a_storage_node_briefly_down_delay_the_task_but_do_not_fail_it() {
-    let Some(wasm) = confide_worker::testing::hello_app() else {
-        return;
-    };
-    let mut stack = Stack::start();
-    runtime().block_on(async {
-        let actors = Actors::connect(&stack).await;
-        let (funds_before, _) = actors.funds().await;
-        let offer = actors.tee_offer(&mut stack, wasm, &QUICK_LOSS).await;
+    run_e2e(async |stack, actors, wasm| {
+        let offer = actors.tee_offer(stack, wasm, &QUICK_LOSS).await;
         stack.start_worker(FIRST_WORKER as u32, &[]);
         stack.start_worker(FIRST_WORKER as u32 + 1, &[]);
 
@@ -125,36 +95,21 @@ fn an_sms_and_a_storage_node_briefly_down_delay_the_task_but_do_not_fail_it() {
         let deal = actors.request_tee(&offer, 1, "").await;
         tokio::time::sleep(Duration::from_secs(3)).await;
         stack.sms.restart();
-        let tasks = actors.wait_for_deal(deal, Duration::from_secs(120)).await;
-        assert_eq!(
-            actors.read_result(tasks[0], &offer.key).await,
-            "Hello, Alice!\n"
-        );
+        actors.expect_greetings(deal, &offer).await;
 
         // The storage node is down when the next task fetches its app and data.
         stack.storage.kill();
         let deal = actors.request_tee(&offer, 1, "").await;
         tokio::time::sleep(Duration::from_secs(3)).await;
         stack.storage.restart();
-        let tasks = actors.wait_for_deal(deal, Duration::from_secs(120)).await;
-        assert_eq!(
-            actors.read_result(tasks[0], &offer.key).await,
-            "Hello, Alice!\n"
-        );
-        actors.assert_conserved(funds_before).await;
+        actors.expect_greetings(deal, &offer).await;
     });
 }
 
 #[test]
 fn a_task_nobody_runs_is_claimed_at_its_deadline_and_the_requester_refunded() {
-    let Some(wasm) = confide_worker::testing::hello_app() else {
-        return;
-    };
-    let mut stack = Stack::start();
-    runtime().block_on(async {
-        let actors = Actors::connect(&stack).await;
-        let (funds_before, _) = actors.funds().await;
-        let offer = actors.tee_offer(&mut stack, wasm, &[]).await;
+    run_e2e(async |stack, actors, wasm| {
+        let offer = actors.tee_offer(stack, wasm, &[]).await;
         let requester = actors.address(REQUESTER);
         let before = actors.chain.account(requester).await.unwrap();
         let kitty = actors
@@ -203,6 +158,5 @@ fn a_task_nobody_runs_is_claimed_at_its_deadline_and_the_requester_refunded() {
             kitty_after.locked > kitty_before.locked,
             "the workerpool's stake is seized into the kitty"
         );
-        actors.assert_conserved(funds_before).await;
     });
 }

@@ -379,6 +379,16 @@ impl Actors {
         collect(stream, 64 << 20).await.unwrap()
     }
 
+    /// Waits for every task of `deal` to end and checks each greets Alice in a result only
+    /// `offer`'s requester can decrypt; returns the tasks.
+    pub(crate) async fn expect_greetings(&self, deal: B256, offer: &TeeOffer) -> Vec<B256> {
+        let tasks = self.wait_for_deal(deal, Duration::from_secs(120)).await;
+        for task in &tasks {
+            assert_eq!(self.read_result(*task, &offer.key).await, "Hello, Alice!\n");
+        }
+        tasks
+    }
+
     /// Asserts that every participant's RLC adds up to `before` ([`Actors::funds`]) and that
     /// nothing is left locked: every task ended and was settled.
     pub(crate) async fn assert_conserved(&self, before: U256) {
@@ -510,6 +520,22 @@ pub(crate) fn read_zip_entry(zip: &[u8], name: &str) -> String {
     let mut text = String::new();
     entry.read_to_string(&mut text).unwrap();
     text
+}
+
+/// Runs `test` on a fresh stack with the clients of its actors and the hello app's module,
+/// then asserts that funds were conserved and nothing is left locked. Skipped (with a message)
+/// when the wasm32-wasip1 target is missing outside CI.
+pub(crate) fn run_e2e(test: impl AsyncFnOnce(&mut Stack, &Actors, Vec<u8>)) {
+    let Some(wasm) = confide_worker::testing::hello_app() else {
+        return;
+    };
+    let mut stack = Stack::start();
+    runtime().block_on(async {
+        let actors = Actors::connect(&stack).await;
+        let (before, _) = actors.funds().await;
+        test(&mut stack, &actors, wasm).await;
+        actors.assert_conserved(before).await;
+    });
 }
 
 /// A runtime for a test's async steps.

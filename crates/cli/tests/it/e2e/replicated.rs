@@ -10,18 +10,12 @@ use confide_protocol::workerpool::{ReplicateReport, WorkerRegistration};
 use confide_protocol::{RequestOrder, Tag};
 use confide_worker::SchedulerClient;
 
-use super::flow::{Actors, FIRST_WORKER, REQUESTER, RLC, SCHEDULER, TASK_COMPLETED, runtime};
-use super::stack::{Stack, eventually};
+use super::flow::{FIRST_WORKER, REQUESTER, RLC, SCHEDULER, TASK_COMPLETED, run_e2e};
+use super::stack::eventually;
 
 #[test]
 fn honest_workers_reach_consensus_and_the_dishonest_one_loses_its_stake() {
-    let Some(wasm) = confide_worker::testing::hello_app() else {
-        return;
-    };
-    let mut stack = Stack::start();
-    runtime().block_on(async {
-        let actors = Actors::connect(&stack).await;
-        let (funds_before, _) = actors.funds().await;
+    run_e2e(async |stack, actors, wasm| {
         let app = actors.publish_app(wasm, RLC, Tag::NONE).await;
         let pool = actors.create_workerpool().await;
         stack.start_scheduler(
@@ -123,6 +117,5 @@ fn honest_workers_reach_consensus_and_the_dishonest_one_loses_its_stake() {
                 .unwrap();
             assert_eq!(score, U256::from(1), "worker {worker}'s score");
         }
-        actors.assert_conserved(funds_before).await;
     });
 }

@@ -9,6 +9,9 @@
 //!   request (orders read from the market, signed, matched) to the result decrypted by the
 //!   requester; the median is reported.
 //!
+//! The scheduler looks at the chain every `POLL_MS` milliseconds (default 2000, its own
+//! default); the dev chain mines at once, so shorter polls cut the latency.
+//!
 //! `cargo bench -p confide-cli --bench tasks` (environment variables override the defaults).
 #![allow(
     clippy::unwrap_used,
@@ -53,12 +56,13 @@ fn main() {
         setting("CAPACITY", 2),
         setting("SAMPLES", 7),
     );
+    let poll = setting("POLL_MS", 2000).to_string();
     let wasm = confide_worker::testing::hello_app().expect("the wasm32-wasip1 target is needed");
     let mut stack = Stack::start();
     runtime().block_on(async {
         let actors = Actors::connect(&stack).await;
         let offer = actors
-            .tee_offer(&mut stack, wasm, &["--volume", "1000"])
+            .tee_offer(&mut stack, wasm, &["--volume", "1000", "--poll-interval-ms", &poll])
             .await;
         let capacity = capacity.to_string();
         for worker in 0..workers {
@@ -67,6 +71,10 @@ fn main() {
                 &["--capacity", &capacity],
             );
         }
+        // Each task costs the requester 4 RLC (app 1, dataset 2, workerpool 1).
+        actors
+            .deposit(flow::REQUESTER, (tasks + workers + samples) * 4 * flow::RLC)
+            .await;
         // Warm-up: every worker compiles the app once.
         let deal = actors.request_tee(&offer, workers, "").await;
         actors.wait_for_deal(deal, Duration::from_secs(300)).await;

@@ -435,6 +435,10 @@ pub(crate) struct SchedulerArgs {
     /// Seconds of silence after which a worker is lost and its tasks go to others.
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) worker_timeout: u64,
+    /// Milliseconds between two looks at the chain (new deals, task states); a local dev chain
+    /// mines at once and can take a shorter one than a real chain's block time.
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(10..))]
+    pub(crate) poll_interval_ms: u64,
 }
 
 /// Which TEE a worker attests with.

@@ -62,6 +62,7 @@ async fn serve_until_stopped(args: SchedulerArgs, out: &Output) -> anyhow::Resul
         timing: Timing {
             heartbeat_interval: Duration::from_secs(args.heartbeat_interval),
             worker_timeout: Duration::from_secs(args.worker_timeout),
+            poll_interval: Duration::from_millis(args.poll_interval_ms),
             ..Timing::default()
         },
         market: args.market.clone().map(|url| MarketPublishing {

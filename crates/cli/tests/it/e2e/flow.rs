@@ -450,7 +450,7 @@ impl Actors {
         let tee = Tag::from_names(&["tee", "tdx"]).unwrap();
         let app = self.publish_app(wasm, RLC, tee).await.address;
         let data = self
-            .protect_and_grant(RECORD, app, 2 * RLC, 100)
+            .protect_and_grant(RECORD, app, 2 * RLC, 10_000)
             .await
             .address;
         let pool = self.create_workerpool().await;

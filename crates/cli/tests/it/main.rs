@@ -14,6 +14,7 @@ mod sms;
 mod storage;
 mod tee;
 mod wallet;
+mod workerpool;
 
 use std::path::Path;
 use std::process::{Command, Output};

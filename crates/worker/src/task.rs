@@ -145,17 +145,7 @@ pub(crate) async fn read_and_verify(
         ))
     })?;
 
-    let task = chain
-        .task(task_id)
-        .await
-        .map_err(chain_failure("reading the task"))?;
-    let contribution = chain
-        .protocol_view(&IConfide::viewContributionCall {
-            _taskid: task_id,
-            _worker: worker,
-        })
-        .await
-        .map_err(chain_failure("reading this worker's contribution"))?;
+    let (task, contribution) = progress(chain, task_id, worker).await?;
     // A restarted worker resumes a task it contributed to, to reveal.
     let resumable = task.status == status::REVEALING
         && matches!(

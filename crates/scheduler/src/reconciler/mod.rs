@@ -356,19 +356,28 @@ async fn sync_replicates(
     Ok(())
 }
 
+/// The deal ids, indexes and task ids of `(deal, index, task)` rows, as the array calls take
+/// them.
+fn columns(rows: &[(B256, u64, B256)]) -> (Vec<B256>, Vec<U256>, Vec<B256>) {
+    let deals = rows.iter().map(|(deal, _, _)| *deal).collect();
+    let indexes = rows
+        .iter()
+        .map(|(_, index, _)| U256::from(*index))
+        .collect();
+    let tasks = rows.iter().map(|(_, _, task)| *task).collect();
+    (deals, indexes, tasks)
+}
+
 /// Sends the pass's chain actions: batches first, then one by one; every transaction is
 /// recorded on its tasks until its receipt.
 async fn execute(scheduler: &Scheduler, plan: Plan) -> Result<(), SchedulerError> {
     let batch = scheduler.config.max_batch;
     for chunk in plan.initialize.chunks(batch) {
+        let (deal_ids, indexes, tasks) = columns(chunk);
         let call = IConfide::initializeArrayCall {
-            dealIds: chunk.iter().map(|(deal, _, _)| *deal).collect(),
-            indexes: chunk
-                .iter()
-                .map(|(_, index, _)| U256::from(*index))
-                .collect(),
+            dealIds: deal_ids,
+            indexes,
         };
-        let tasks: Vec<B256> = chunk.iter().map(|(_, _, task)| *task).collect();
         send(scheduler, &tasks, &call).await?;
     }
     for chunk in plan.claim.chunks(batch) {
@@ -378,14 +387,11 @@ async fn execute(scheduler: &Scheduler, plan: Plan) -> Result<(), SchedulerError
         send(scheduler, chunk, &call).await?;
     }
     for chunk in plan.initialize_and_claim.chunks(batch) {
+        let (deal_ids, indexes, tasks) = columns(chunk);
         let call = IConfide::initializeAndClaimArrayCall {
-            dealIds: chunk.iter().map(|(deal, _, _)| *deal).collect(),
-            indexes: chunk
-                .iter()
-                .map(|(_, index, _)| U256::from(*index))
-                .collect(),
+            dealIds: deal_ids,
+            indexes,
         };
-        let tasks: Vec<B256> = chunk.iter().map(|(_, _, task)| *task).collect();
         send(scheduler, &tasks, &call).await?;
     }
     for task in plan.reopen {

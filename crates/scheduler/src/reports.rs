@@ -245,6 +245,18 @@ impl Scheduler {
         } else {
             (stored.to_bytes(), Vec::new())
         };
+        // The replicate first: once the task records the result, the reconciler may finalize
+        // and complete the replicates at any moment, and must not be overwritten.
+        self.store
+            .set_replicate(
+                task_id,
+                worker,
+                ReplicateState::ResultUploaded,
+                None,
+                None,
+                unix_ms(),
+            )
+            .await?;
         let recorded = self
             .store
             .record_result(
@@ -270,16 +282,6 @@ impl Scheduler {
                 )),
             };
         }
-        self.store
-            .set_replicate(
-                task_id,
-                worker,
-                ReplicateState::ResultUploaded,
-                None,
-                None,
-                unix_ms(),
-            )
-            .await?;
         tracing::info!(task = %task_id, %worker, location = %stored.location, "result uploaded");
         self.wake();
         Ok(ResultUploaded {

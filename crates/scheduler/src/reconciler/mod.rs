@@ -228,6 +228,11 @@ async fn drive(
                 TaskState::Running
             }
         };
+        // The replicates of an ended task are settled first, so no one sees the task ended
+        // with its replicates still running (the chain's word is final either way).
+        if next.is_terminal() {
+            on_entering(scheduler, &row, next, onchain).await?;
+        }
         if !store
             .move_task(row.task_id, row.state, next, unix_ms())
             .await?
@@ -235,7 +240,9 @@ async fn drive(
             // Moved meanwhile (a report, an upload): next pass.
             return Ok(());
         }
-        on_entering(scheduler, &row, next, onchain).await?;
+        if !next.is_terminal() {
+            on_entering(scheduler, &row, next, onchain).await?;
+        }
         row.state = next;
         if next.is_terminal() {
             return Ok(());
@@ -287,11 +294,19 @@ async fn on_entering(
                     continue;
                 }
                 let contributed = onchain.contributors.contains(&replicate.worker);
-                let done = state == TaskState::Completed
-                    && contributed
+                // A winner's reveal report may still be on its way: the chain says whether it
+                // revealed.
+                let proved = contributed
                     && (row.mode == TaskMode::Tee
-                        || uploaded
-                        || replicate.state == ReplicateState::Revealed);
+                        || crate::chain::contribution(
+                            &scheduler.chain,
+                            row.task_id,
+                            replicate.worker,
+                        )
+                        .await?
+                        .status
+                            == crate::chain::contribution::PROVED);
+                let done = state == TaskState::Completed && proved;
                 let end = if done {
                     ReplicateState::Completed
                 } else {

@@ -127,6 +127,7 @@ impl Store {
 
     /// Records a replicate's new state (and its result hash or failure, when given). A
     /// contribution seen on-chain of a worker with no row (its row was forgotten) is inserted.
+    /// A COMPLETED replicate stays so: a report arriving after the task ended changes nothing.
     pub async fn set_replicate(
         &self,
         task_id: B256,
@@ -146,7 +147,8 @@ impl Store {
              ON CONFLICT (task_id, worker) DO UPDATE SET state = excluded.state, \
              result_hash = COALESCE(excluded.result_hash, scheduler_replicates.result_hash), \
              failure = COALESCE(excluded.failure, scheduler_replicates.failure), \
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at \
+             WHERE scheduler_replicates.state <> 'COMPLETED'",
         )
         .bind(hash_text(task_id))
         .bind(address_text(worker))

@@ -7,6 +7,7 @@
 //!   deadline. A contribution found on-chain (a restarted worker) is not sent again.
 
 use crate::error::{Failure, Step};
+use crate::stake::{StakeError, top_up_stake};
 use crate::task::{self, TaskFacts, chain_time, contribution, status};
 use alloy_primitives::{Address, B256, Bytes, U64};
 use alloy_provider::Provider as _;
@@ -138,50 +139,14 @@ impl Replicated<'_> {
     /// from its wallet's RLC.
     async fn ensure_stake(&self) -> Step<()> {
         let required = self.facts.deal.workerStake;
-        if required.is_zero() {
-            return Ok(());
+        match top_up_stake(self.chain, self.worker, required).await {
+            Ok(_) => Ok(()),
+            Err(error @ StakeError::Chain { .. }) => Err(Failure::new(
+                ReplicateCause::WorkerFailure,
+                error.to_string(),
+            )),
+            Err(error) => Err(Failure::new(ReplicateCause::StakeTooLow, error.to_string())),
         }
-        let read = |doing: &'static str| {
-            move |error: ClientError| {
-                Failure::new(ReplicateCause::WorkerFailure, format!("{doing}: {error}"))
-            }
-        };
-        let account = self
-            .chain
-            .account(self.worker)
-            .await
-            .map_err(read("reading the worker's account"))?;
-        if account.stake >= required {
-            return Ok(());
-        }
-        let missing = required - account.stake;
-        let wallet = self
-            .chain
-            .rlc_balance(self.worker)
-            .await
-            .map_err(read("reading the worker's RLC"))?;
-        if wallet < missing {
-            return Err(Failure::new(
-                ReplicateCause::StakeTooLow,
-                format!(
-                    "the deal asks a stake of {}; the worker has {} free and {} in its wallet",
-                    task::nrlc(required),
-                    task::nrlc(account.stake),
-                    task::nrlc(wallet)
-                ),
-            ));
-        }
-        tracing::info!(task = %self.facts.task_id, amount = %missing, "depositing stake");
-        self.chain
-            .deposit(self.worker, missing)
-            .await
-            .map_err(|error| {
-                Failure::new(
-                    ReplicateCause::StakeTooLow,
-                    format!("depositing {}: {error}", task::nrlc(missing)),
-                )
-            })?;
-        Ok(())
     }
 
     /// `contribute` (after [`Self::ensure_stake`]), unless this worker's contribution of the

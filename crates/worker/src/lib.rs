@@ -41,6 +41,7 @@ mod fetch;
 mod post_compute;
 mod pre_compute;
 mod scheduler_client;
+mod stake;
 mod task;
 mod tee;
 #[cfg(feature = "testing")]
@@ -53,3 +54,4 @@ pub use config::{Backoff, ExecutorConfig, ResourcePolicy};
 pub use error::ExecutorError;
 pub use executor::{ExecutionRequest, Outcome, Progress, TaskExecutor};
 pub use scheduler_client::{SchedulerClient, SchedulerClientError};
+pub use stake::{StakeError, top_up_stake};

@@ -5,7 +5,7 @@
 use alloy_primitives::B256;
 use alloy_signer_local::PrivateKeySigner;
 use confide_protocol::workerpool::{
-    AUTHORIZATION_HEADER, Assignment, Heartbeat, HeartbeatResponse, RegisteredWorker,
+    AUTHORIZATION_HEADER, Assignment, ErrorBody, Heartbeat, HeartbeatResponse, RegisteredWorker,
     ReplicateReport, TIMESTAMP_HEADER, WORKER_HEADER, WorkerRegistration, sign_worker_request,
 };
 use reqwest::{Method, StatusCode};
@@ -182,17 +182,13 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, SchedulerClientError> {
 }
 
 fn refusal(status: StatusCode, body: &[u8]) -> SchedulerClientError {
-    let parsed: Option<serde_json::Value> = serde_json::from_slice(body).ok();
-    let field = |name: &str| {
-        parsed
-            .as_ref()
-            .and_then(|value| value.get(name))
-            .and_then(|value| value.as_str())
-            .map(str::to_owned)
+    let (code, message) = match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(body) => (body.error, body.message),
+        Err(_) => (String::new(), String::from_utf8_lossy(body).into_owned()),
     };
     SchedulerClientError::Refused {
         status: status.as_u16(),
-        code: field("error").unwrap_or_default(),
-        message: field("message").unwrap_or_else(|| String::from_utf8_lossy(body).into_owned()),
+        code,
+        message,
     }
 }

@@ -4,7 +4,7 @@
 //! params, tag, trust, category, beneficiary and callback are the deal's.
 
 use crate::error::{Failure, OrFail as _, Step};
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, B256};
 use alloy_provider::{Provider as _, RootProvider};
 use confide_chain::artifacts::bindings::{IConfide, Types};
 use confide_chain::client::Client;
@@ -250,9 +250,4 @@ pub(crate) async fn progress(
         .await
         .map_err(chain_failure("reading this worker's contribution"))?;
     Ok((task, contribution))
-}
-
-/// A deal's price fields are nRLC amounts; shown in messages.
-pub(crate) fn nrlc(amount: U256) -> String {
-    format!("{amount} nRLC")
 }

@@ -36,7 +36,12 @@ async fn work_until_stopped(args: WorkerArgs, out: &Output) -> anyhow::Result<()
         chain.chain_id(),
     )?;
     let worker = chain.add_signer(signer.clone());
-    top_up_stake(&chain, worker, U256::from(args.stake)).await?;
+    let deposited = confide_worker::top_up_stake(&chain, worker, U256::from(args.stake))
+        .await
+        .context("cannot keep the stake asked by --stake")?;
+    if !deposited.is_zero() {
+        tracing::info!(%deposited, "stake topped up from the wallet");
+    }
     let work_dir = match &args.work_dir {
         Some(dir) => dir.clone(),
         None => crate::home::default_dir("worker", "pass --work-dir DIR")?,
@@ -114,24 +119,6 @@ async fn work_until_stopped(args: WorkerArgs, out: &Output) -> anyhow::Result<()
         })
         .await;
     server.abort();
-    Ok(())
-}
-
-/// Deposits from the wallet what the free stake lacks of `target`.
-async fn top_up_stake(
-    chain: &confide_chain::client::Client<alloy_provider::RootProvider>,
-    worker: Address,
-    target: U256,
-) -> anyhow::Result<()> {
-    let free = chain.account(worker).await?.stake;
-    if free >= target {
-        return Ok(());
-    }
-    let missing = target - free;
-    chain.deposit(worker, missing).await.with_context(|| {
-        format!("cannot deposit {missing} nRLC of stake (is the wallet funded?)")
-    })?;
-    tracing::info!(%missing, "stake deposited");
     Ok(())
 }
 

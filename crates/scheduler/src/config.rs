@@ -104,26 +104,7 @@ impl Default for Timing {
     }
 }
 
-/// Bounds on a result zip (zip bombs, path tricks).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ZipLimits {
-    /// Most entries.
-    pub max_entries: usize,
-    /// Most bytes once inflated, all entries together.
-    pub max_inflated_bytes: u64,
-    /// Largest inflated-to-compressed ratio of an entry.
-    pub max_ratio: u64,
-}
-
-impl Default for ZipLimits {
-    fn default() -> Self {
-        Self {
-            max_entries: 1_000,
-            max_inflated_bytes: 256 << 20,
-            max_ratio: 200,
-        }
-    }
-}
+pub use confide_crypto::archive::ZipLimits;
 
 /// Where and what the scheduler sells.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,52 +6,23 @@
 //! the `deterministic-output-path` file, or for a directory keccak256 of its direct children's
 //! SHA-256 in name order.
 //!
-//! Nothing is written to disk. Hostile archives are refused before they cost much: the entry
-//! count is read from the end record before the central directory is parsed, every name must
-//! be a plain relative path (no `..`, `.`, absolute paths, backslashes, empty parts), symbolic
-//! links and duplicates are refused, and entries are inflated under a total budget and a ratio
-//! limit (a lying declared size is caught while reading).
+//! The archive is read by [`confide_crypto::archive`]: in memory, hostile zips refused.
 
-use crate::config::ZipLimits;
+use confide_crypto::archive::{ZipError, ZipLimits, is_plain_relative, read_files};
 use alloy_primitives::{B256, hex};
 use confide_protocol::result::{
     ComputedFile, ResultDigestError, web2_file_digest, web2_tree_digest, web3_result_digest,
 };
-use std::collections::BTreeMap;
-use std::io::{Cursor, Read};
 
 /// Largest `computed.json`.
 const MAX_COMPUTED_JSON_BYTES: usize = 64 * 1024;
-/// The end-of-central-directory record's signature and fixed size.
-const EOCD_SIGNATURE: [u8; 4] = [0x50, 0x4b, 0x05, 0x06];
-const EOCD_LEN: usize = 22;
 
 /// Why a result zip is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ResultZipError {
-    /// Not a readable zip.
-    #[error("not a valid zip: {0}")]
-    NotAZip(String),
-    /// More entries than allowed.
-    #[error("the zip has {found} entries, at most {max} are accepted")]
-    TooManyEntries {
-        /// Entries listed.
-        found: u64,
-        /// The limit.
-        max: usize,
-    },
-    /// Inflates past the budget or the ratio limit.
-    #[error("the zip inflates beyond its limits ({0})")]
-    TooLarge(String),
-    /// An entry's name is not a plain relative path.
-    #[error("entry name {0:?} is not a plain relative path")]
-    UnsafeName(String),
-    /// A symbolic link.
-    #[error("entry {0:?} is a symbolic link")]
-    Symlink(String),
-    /// Two entries with one name.
-    #[error("entry {0:?} appears twice")]
-    Duplicate(String),
+    /// The archive itself is refused.
+    #[error(transparent)]
+    Archive(#[from] ZipError),
     /// No `computed.json`.
     #[error("no computed.json at the root of the zip")]
     MissingComputedJson,
@@ -82,7 +53,7 @@ pub fn digest_of(
     limits: &ZipLimits,
     callback: bool,
 ) -> Result<ZipDigest, ResultZipError> {
-    let files = read_entries(zip, limits)?;
+    let files = read_files(zip, limits)?;
     let base = if files.contains_key("computed.json") {
         ""
     } else if files.contains_key("iexec_out/computed.json") {
@@ -166,108 +137,6 @@ fn output_path(declared: &str) -> Result<String, ResultZipError> {
     Ok(relative.to_owned())
 }
 
-/// A relative path of plain components separated by `/`.
-fn is_plain_relative(path: &str) -> bool {
-    !path.is_empty()
-        && !path.contains(['\\', '\0'])
-        && path
-            .split('/')
-            .all(|part| !part.is_empty() && part != "." && part != "..")
-}
-
-/// Every regular file of the zip by name, within the limits.
-fn read_entries(
-    zip: &[u8],
-    limits: &ZipLimits,
-) -> Result<BTreeMap<String, Vec<u8>>, ResultZipError> {
-    let listed = listed_entries(zip)?;
-    if listed > limits.max_entries as u64 {
-        return Err(ResultZipError::TooManyEntries {
-            found: listed,
-            max: limits.max_entries,
-        });
-    }
-    let mut archive = zip::ZipArchive::new(Cursor::new(zip))
-        .map_err(|e| ResultZipError::NotAZip(e.to_string()))?;
-    if archive.len() > limits.max_entries {
-        return Err(ResultZipError::TooManyEntries {
-            found: archive.len() as u64,
-            max: limits.max_entries,
-        });
-    }
-    let mut budget = limits.max_inflated_bytes;
-    let mut files = BTreeMap::new();
-    for index in 0..archive.len() {
-        let entry = archive
-            .by_index(index)
-            .map_err(|e| ResultZipError::NotAZip(e.to_string()))?;
-        let name = entry.name().to_owned();
-        let path = name.strip_suffix('/').unwrap_or(&name);
-        if !is_plain_relative(path) {
-            return Err(ResultZipError::UnsafeName(name));
-        }
-        if entry.is_symlink() {
-            return Err(ResultZipError::Symlink(name));
-        }
-        if entry.is_dir() {
-            continue;
-        }
-        let declared = entry.size();
-        if declared > budget {
-            return Err(ResultZipError::TooLarge(format!(
-                "{name:?} declares {declared} bytes, {budget} left"
-            )));
-        }
-        let ratio = declared / entry.compressed_size().max(1);
-        if ratio > limits.max_ratio {
-            return Err(ResultZipError::TooLarge(format!(
-                "{name:?} inflates {ratio}×, at most {}× accepted",
-                limits.max_ratio
-            )));
-        }
-        let mut content = Vec::with_capacity(usize::try_from(declared).unwrap_or(0).min(1 << 20));
-        entry
-            .take(budget.saturating_add(1))
-            .read_to_end(&mut content)
-            .map_err(|e| ResultZipError::NotAZip(format!("{name:?}: {e}")))?;
-        let read = content.len() as u64;
-        if read > budget {
-            return Err(ResultZipError::TooLarge(format!(
-                "{name:?} inflates past the {} byte budget",
-                limits.max_inflated_bytes
-            )));
-        }
-        budget -= read;
-        if files.insert(path.to_owned(), content).is_some() {
-            return Err(ResultZipError::Duplicate(name));
-        }
-    }
-    Ok(files)
-}
-
-/// The entry count of the end-of-central-directory record, read before anything else (so a
-/// directory of millions of entries is refused before it is parsed). Zip64 archives are not
-/// accepted: a result never needs one.
-fn listed_entries(zip: &[u8]) -> Result<u64, ResultZipError> {
-    let search_from = zip.len().saturating_sub(EOCD_LEN + usize::from(u16::MAX));
-    let position = zip
-        .get(search_from..)
-        .and_then(|tail| {
-            tail.windows(4)
-                .rposition(|window| window == EOCD_SIGNATURE)
-                .map(|offset| search_from + offset)
-        })
-        .filter(|position| position + EOCD_LEN <= zip.len())
-        .ok_or_else(|| ResultZipError::NotAZip("no end of central directory".into()))?;
-    let total = u16::from_le_bytes([zip[position + 10], zip[position + 11]]);
-    if total == u16::MAX {
-        return Err(ResultZipError::NotAZip(
-            "zip64 archives are not accepted".into(),
-        ));
-    }
-    Ok(u64::from(total))
-}
-
 /// SHA-256 of a directory child (an empty child still counts, unlike a single-file output).
 fn sha256(bytes: &[u8]) -> B256 {
     use sha2::Digest as _;
@@ -278,7 +147,7 @@ fn sha256(bytes: &[u8]) -> B256 {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use std::io::Write;
+    use std::io::{Cursor, Write};
     use zip::write::SimpleFileOptions;
 
     fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
@@ -390,7 +259,7 @@ mod tests {
         ));
         assert!(matches!(
             digest_of(b"not a zip", &limits(), false),
-            Err(ResultZipError::NotAZip(_))
+            Err(ResultZipError::Archive(ZipError::NotAZip(_)))
         ));
     }
 
@@ -400,7 +269,7 @@ mod tests {
             let zip = zip_of(&[(name, b"x"), ("computed.json", b"{}")]);
             assert_eq!(
                 digest_of(&zip, &limits(), false),
-                Err(ResultZipError::UnsafeName(name.to_owned())),
+                Err(ResultZipError::Archive(ZipError::UnsafeName(name.to_owned()))),
                 "{name}"
             );
         }
@@ -426,7 +295,7 @@ mod tests {
         assert!(bomb.len() < 100_000);
         assert!(matches!(
             digest_of(&bomb, &limits(), false),
-            Err(ResultZipError::TooLarge(_))
+            Err(ResultZipError::Archive(ZipError::TooLarge(_)))
         ));
         // The total budget.
         let small = ZipLimits {
@@ -436,7 +305,7 @@ mod tests {
         };
         assert!(matches!(
             digest_of(&bomb, &small, false),
-            Err(ResultZipError::TooLarge(_))
+            Err(ResultZipError::Archive(ZipError::TooLarge(_)))
         ));
         // Too many entries, counted before parsing.
         let names: Vec<String> = (0..20).map(|i| format!("f{i}")).collect();
@@ -448,7 +317,7 @@ mod tests {
         };
         assert_eq!(
             digest_of(&many, &few, false),
-            Err(ResultZipError::TooManyEntries { found: 20, max: 10 })
+            Err(ResultZipError::Archive(ZipError::TooManyEntries { found: 20, max: 10 }))
         );
     }
 }

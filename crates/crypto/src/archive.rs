@@ -71,10 +71,7 @@ pub fn is_plain_relative(path: &str) -> bool {
 }
 
 /// Every regular file of `zip` by name (directories are implied by the names), within `limits`.
-pub fn read_files(
-    zip: &[u8],
-    limits: &ZipLimits,
-) -> Result<BTreeMap<String, Vec<u8>>, ZipError> {
+pub fn read_files(zip: &[u8], limits: &ZipLimits) -> Result<BTreeMap<String, Vec<u8>>, ZipError> {
     let listed = listed_entries(zip)?;
     if listed > limits.max_entries as u64 {
         return Err(ZipError::TooManyEntries {
@@ -82,8 +79,8 @@ pub fn read_files(
             max: limits.max_entries,
         });
     }
-    let mut archive = zip::ZipArchive::new(Cursor::new(zip))
-        .map_err(|e| ZipError::NotAZip(e.to_string()))?;
+    let mut archive =
+        zip::ZipArchive::new(Cursor::new(zip)).map_err(|e| ZipError::NotAZip(e.to_string()))?;
     if archive.len() > limits.max_entries {
         return Err(ZipError::TooManyEntries {
             found: archive.len() as u64,
@@ -156,10 +153,7 @@ fn listed_entries(zip: &[u8]) -> Result<u64, ZipError> {
         .ok_or_else(|| ZipError::NotAZip("no end of central directory".into()))?;
     let total = u16::from_le_bytes([zip[position + 10], zip[position + 11]]);
     if total == u16::MAX {
-        return Err(ZipError::NotAZip(
-            "zip64 archives are not accepted".into(),
-        ));
+        return Err(ZipError::NotAZip("zip64 archives are not accepted".into()));
     }
     Ok(u64::from(total))
 }
-

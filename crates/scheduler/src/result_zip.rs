@@ -8,8 +8,8 @@
 //!
 //! The archive is read by [`confide_crypto::archive`]: in memory, hostile zips refused.
 
-use confide_crypto::archive::{ZipError, ZipLimits, is_plain_relative, read_files};
 use alloy_primitives::{B256, hex};
+use confide_crypto::archive::{ZipError, ZipLimits, is_plain_relative, read_files};
 use confide_protocol::result::{
     ComputedFile, ResultDigestError, web2_file_digest, web2_tree_digest, web3_result_digest,
 };
@@ -269,7 +269,9 @@ mod tests {
             let zip = zip_of(&[(name, b"x"), ("computed.json", b"{}")]);
             assert_eq!(
                 digest_of(&zip, &limits(), false),
-                Err(ResultZipError::Archive(ZipError::UnsafeName(name.to_owned()))),
+                Err(ResultZipError::Archive(ZipError::UnsafeName(
+                    name.to_owned()
+                ))),
                 "{name}"
             );
         }
@@ -317,7 +319,10 @@ mod tests {
         };
         assert_eq!(
             digest_of(&many, &few, false),
-            Err(ResultZipError::Archive(ZipError::TooManyEntries { found: 20, max: 10 }))
+            Err(ResultZipError::Archive(ZipError::TooManyEntries {
+                found: 20,
+                max: 10
+            }))
         );
     }
 }

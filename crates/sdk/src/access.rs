@@ -85,7 +85,9 @@ impl Confide {
             ));
         }
         if grant.number_of_access.is_zero() {
-            return Err(SdkError::Invalid("the number of uses must be at least 1".into()));
+            return Err(SdkError::Invalid(
+                "the number of uses must be at least 1".into(),
+            ));
         }
         self.owned_data(grant.protected_data).await?;
         let registered = self
@@ -124,7 +126,9 @@ impl Confide {
             dataset: grant.protected_data,
             datasetprice: grant.price_per_access,
             volume: grant.number_of_access,
-            tag: Tag::from_names(&["tee"]).map_err(|e| SdkError::Invalid(e.to_string()))?.0,
+            tag: Tag::from_names(&["tee"])
+                .map_err(|e| SdkError::Invalid(e.to_string()))?
+                .0,
             apprestrict: grant.authorized_app,
             requesterrestrict: grant.authorized_user,
             salt: B256::random(),
@@ -132,14 +136,22 @@ impl Confide {
         };
         let order = SignedOrder::sign(order, &self.chain.domain(), &self.signer)
             .map_err(|e| SdkError::Invalid(format!("cannot sign the dataset order: {e}")))?;
-        done(on_status, Step::CreateDatasetOrder, json!({ "order": order }));
+        done(
+            on_status,
+            Step::CreateDatasetOrder,
+            json!({ "order": order }),
+        );
         start(on_status, Step::PublishDatasetOrder);
         let order_hash = self
             .market
             .publish(&self.signer, &order)
             .await
             .map_err(|e| SdkError::service("market", e))?;
-        done(on_status, Step::PublishDatasetOrder, json!({ "orderHash": order_hash }));
+        done(
+            on_status,
+            Step::PublishDatasetOrder,
+            json!({ "orderHash": order_hash }),
+        );
         Ok(GrantedAccess {
             order_hash,
             remaining_access: grant.number_of_access,

@@ -56,7 +56,8 @@ impl Confide {
             service,
             url: url.to_owned(),
         };
-        let provider = http_provider(&network.rpc).map_err(|_| unreachable("chain", &network.rpc))?;
+        let provider =
+            http_provider(&network.rpc).map_err(|_| unreachable("chain", &network.rpc))?;
         // A stopped stack is told in a second rather than after the default retries.
         let probe = ClientConfig {
             retry: RetryPolicy {
@@ -66,15 +67,17 @@ impl Confide {
             ..ClientConfig::default()
         };
         let mut chain = match Client::new(provider, network.deployment.clone(), probe).await {
-            Ok(_) => Client::connect_http(
-                &network.rpc,
-                network.deployment.clone(),
-                ClientConfig {
-                    poll_interval: Duration::from_millis(50),
-                    ..ClientConfig::default()
-                },
-            )
-            .await?,
+            Ok(_) => {
+                Client::connect_http(
+                    &network.rpc,
+                    network.deployment.clone(),
+                    ClientConfig {
+                        poll_interval: Duration::from_millis(50),
+                        ..ClientConfig::default()
+                    },
+                )
+                .await?
+            }
             Err(ClientError::Rpc { .. }) => return Err(unreachable("chain", &network.rpc)),
             Err(error) => return Err(error.into()),
         };

@@ -13,7 +13,9 @@ pub enum SdkError {
     #[error(transparent)]
     Network(#[from] NetworkError),
     /// A service of the network does not answer.
-    #[error("the {service} at {url} does not answer: is the stack running? (start it with `confide dev`)")]
+    #[error(
+        "the {service} at {url} does not answer: is the stack running? (start it with `confide dev`)"
+    )]
     Unreachable { service: &'static str, url: String },
     /// An input is refused before anything is sent.
     #[error("{0}")]
@@ -43,11 +45,10 @@ pub enum SdkError {
         cheapest: Option<U256>,
     },
     /// The requester has no access to the protected data for this app.
-    #[error("no access to protected data {data} for app {app} and requester {requester}{}: ask its owner to grant it (`confide data grant`){}", price_note(*cheapest, *max_price), raise_note(*cheapest))]
+    #[error("no access to protected data {data} for app {app} by this account{}: ask its owner to grant it (`confide data grant`){}", price_note(*cheapest, *max_price), raise_note(*cheapest))]
     NoAccess {
         data: Address,
         app: Address,
-        requester: Address,
         max_price: U256,
         cheapest: Option<U256>,
     },
@@ -69,7 +70,9 @@ pub enum SdkError {
     #[error("task {task} ended {status}: no result")]
     TaskFailed { task: B256, status: &'static str },
     /// The task did not end in time.
-    #[error("task {task} is still {status} after {waited_secs} s; `confide task wait {task}` goes on waiting")]
+    #[error(
+        "task {task} is still {status} after {waited_secs} s; `confide task wait {task}` goes on waiting"
+    )]
     Timeout {
         task: B256,
         status: &'static str,

@@ -108,7 +108,6 @@ impl Confide {
             .map_err(|cheapest| SdkError::NoAccess {
                 data: request.protected_data,
                 app: request.app,
-                requester,
                 max_price: request.max_price.data,
                 cheapest,
             })?;
@@ -131,12 +130,15 @@ impl Confide {
                 max_price: request.max_price.workerpool,
                 cheapest,
             })?;
-        let price =
-            app_order.order.appprice + data_order.order.datasetprice + pool_order.order.workerpoolprice;
+        let price = app_order.order.appprice
+            + data_order.order.datasetprice
+            + pool_order.order.workerpoolprice;
         if let Some(total) = request.max_price.total.filter(|total| price > *total) {
             return Err(SdkError::Invalid(format!(
                 "the task costs {price} nRLC (app {}, data {}, workerpool {}), more than the {total} nRLC allowed: pass --max-price {price}",
-                app_order.order.appprice, data_order.order.datasetprice, pool_order.order.workerpoolprice
+                app_order.order.appprice,
+                data_order.order.datasetprice,
+                pool_order.order.workerpoolprice
             )));
         }
         done(
@@ -156,7 +158,11 @@ impl Confide {
         start(on_status, Step::PushEncryptionKey);
         let public_key = self.result_key.public().to_pem();
         self.push_result_key(&public_key).await?;
-        done(on_status, Step::PushEncryptionKey, json!({ "publicKey": public_key }));
+        done(
+            on_status,
+            Step::PushEncryptionKey,
+            json!({ "publicKey": public_key }),
+        );
         start(on_status, Step::RequestToProcessProtectedData);
         let params = DealParams {
             iexec_args: request.args.clone(),
@@ -184,7 +190,13 @@ impl Confide {
             .map_err(|e| SdkError::Invalid(format!("cannot sign the request: {e}")))?;
         let deal_id = self
             .chain
-            .match_orders(requester, &app_order, Some(&data_order), &pool_order, &order)
+            .match_orders(
+                requester,
+                &app_order,
+                Some(&data_order),
+                &pool_order,
+                &order,
+            )
             .await?;
         let first = self.chain.deal(deal_id).await?.botFirst;
         let task_id = confide_protocol::ids::task_id(deal_id, first);
@@ -203,7 +215,10 @@ impl Confide {
                     status: status.as_str(),
                 });
             }
-            Some(self.get_result_from_completed_task(task_id, on_status).await?)
+            Some(
+                self.get_result_from_completed_task(task_id, on_status)
+                    .await?,
+            )
         } else {
             None
         };
@@ -259,29 +274,39 @@ impl Confide {
         }
         start(on_status, Step::PushRequesterSecret);
         for (index, value) in secrets {
-            let name = format!("0x{}", alloy_primitives::hex::encode(rand::random::<[u8; 16]>()));
+            let name = format!(
+                "0x{}",
+                alloy_primitives::hex::encode(rand::random::<[u8; 16]>())
+            );
             self.sms
                 .push_requester_secret(&self.signer, &name, value)
                 .await
                 .map_err(|e| SdkError::service("SMS", e))?;
             names.insert(*index, name);
         }
-        done(on_status, Step::PushRequesterSecret, json!({ "count": names.len() }));
+        done(
+            on_status,
+            Step::PushRequesterSecret,
+            json!({ "count": names.len() }),
+        );
         Ok(names)
     }
 
-    /// Makes the SMS hold `public_key` as this requester's result key.
+    /// Makes the SMS hold `public_key` as this requester's result key: created, else
+    /// updated. The SMS answers a request it already applied (the same key pushed again) as
+    /// a replay, which means the key is there.
     async fn push_result_key(&self, public_key: &str) -> Result<(), SdkError> {
-        let pushed = self
-            .sms
-            .push_web2_secret(&self.signer, RESULT_ENCRYPTION_KEY_NAME, public_key, false)
-            .await;
-        match pushed {
-            Err(confide_sms::SmsClientError::Refused { code, .. }) if code == "ALREADY_EXISTS" => self
-                .sms
-                .push_web2_secret(&self.signer, RESULT_ENCRYPTION_KEY_NAME, public_key, true)
-                .await
-                .map_err(|e| SdkError::service("SMS", e)),
+        use confide_sms::SmsClientError::Refused;
+        let push = |update| {
+            self.sms
+                .push_web2_secret(&self.signer, RESULT_ENCRYPTION_KEY_NAME, public_key, update)
+        };
+        let outcome = match push(false).await {
+            Err(Refused { code, .. }) if code == "ALREADY_EXISTS" => push(true).await,
+            other => other,
+        };
+        match outcome {
+            Err(Refused { code, .. }) if code == "REPLAYED_REQUEST" => Ok(()),
             other => other.map_err(|e| SdkError::service("SMS", e)),
         }
     }

@@ -92,7 +92,11 @@ impl Confide {
         start(on_status, Step::ExtractDataSchema);
         let (zip, schema) = protected_data::serialize(data)
             .map_err(|e| SdkError::Invalid(format!("the data cannot be protected: {e}")))?;
-        done(on_status, Step::ExtractDataSchema, json!({ "schema": schema.to_json_string() }));
+        done(
+            on_status,
+            Step::ExtractDataSchema,
+            json!({ "schema": schema.to_json_string() }),
+        );
         start(on_status, Step::CreateZipFile);
         if zip.len() > MAX_PROTECTED_BYTES {
             return Err(SdkError::Invalid(format!(
@@ -100,23 +104,39 @@ impl Confide {
                 zip.len()
             )));
         }
-        done(on_status, Step::CreateZipFile, json!({ "bytes": zip.len() }));
+        done(
+            on_status,
+            Step::CreateZipFile,
+            json!({ "bytes": zip.len() }),
+        );
         start(on_status, Step::CreateEncryptionKey);
         let key = SealKey::generate().map_err(|e| SdkError::Invalid(e.to_string()))?;
-        done(on_status, Step::CreateEncryptionKey, serde_json::Value::Null);
+        done(
+            on_status,
+            Step::CreateEncryptionKey,
+            serde_json::Value::Null,
+        );
         start(on_status, Step::EncryptFile);
         let mut sealed = Vec::with_capacity(zip.len() + zip.len() / 64 + 64);
         seal::seal(&key, SealFormat::Confide, zip.as_slice(), &mut sealed)
             .map_err(|e| SdkError::Invalid(format!("cannot seal the data: {e}")))?;
         let checksum = Checksum::of_bytes(&sealed);
-        done(on_status, Step::EncryptFile, json!({ "checksum": checksum.to_string() }));
+        done(
+            on_status,
+            Step::EncryptFile,
+            json!({ "checksum": checksum.to_string() }),
+        );
         start(on_status, Step::UploadEncryptedFile);
         let cid = self
             .storage
             .put(bytes_stream(sealed))
             .await
             .map_err(|e| SdkError::service("storage", e))?;
-        done(on_status, Step::UploadEncryptedFile, json!({ "cid": cid.to_string() }));
+        done(
+            on_status,
+            Step::UploadEncryptedFile,
+            json!({ "cid": cid.to_string() }),
+        );
         start(on_status, Step::DeployProtectedData);
         let multiaddr = Location::Ipfs(cid)
             .to_bytes()
@@ -197,7 +217,11 @@ impl Confide {
                 schema: query.schema.clone(),
                 created_after: query.created_after,
                 page: Some(query.page),
-                page_size: Some(if query.page_size == 0 { 1000 } else { query.page_size }),
+                page_size: Some(if query.page_size == 0 {
+                    1000
+                } else {
+                    query.page_size
+                }),
             })
             .await
             .map_err(|e| SdkError::service("indexer", e))?;
@@ -250,7 +274,10 @@ impl Confide {
         let registry = self.network.deployment.dataset_registry;
         let registered = self
             .chain
-            .view(registry, &IDatasetRegistry::isRegisteredCall { entry: data })
+            .view(
+                registry,
+                &IDatasetRegistry::isRegisteredCall { entry: data },
+            )
             .await?;
         if !registered {
             return Err(SdkError::UnknownData(data));

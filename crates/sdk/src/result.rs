@@ -79,10 +79,17 @@ impl Confide {
         let stored = collect(stream, MAX_RESULT_BYTES)
             .await
             .map_err(|e| SdkError::service("storage", e))?;
-        done(on_status, Step::TaskResultDownload, json!({ "bytes": stored.len() }));
+        done(
+            on_status,
+            Step::TaskResultDownload,
+            json!({ "bytes": stored.len() }),
+        );
         let params = DealParams::parse(&info.params).unwrap_or_default();
         if !params.iexec_result_encryption {
-            return Ok(TaskResult { task_id: task, zip: stored });
+            return Ok(TaskResult {
+                task_id: task,
+                zip: stored,
+            });
         }
         start(on_status, Step::TaskResultDecrypt);
         let mut zip = Vec::new();

@@ -6,5 +6,6 @@
 mod failures;
 mod flow;
 mod replicated;
+mod sdk;
 mod stack;
 mod tee;

@@ -11,8 +11,7 @@
 //! Other arguments: `--delay-ms N` sleeps N milliseconds first (tests stop a worker mid-task
 //! with it), `--fail` exits with code 1.
 
-mod zip;
-
+use iapp::{dataset_path, write_result, zip};
 use std::fs::File;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -89,14 +88,6 @@ fn run() -> Result<(), String> {
     if args.fail {
         return Err("failing as asked (--fail)".into());
     }
-    let input_dir = std::env::var("IEXEC_IN").unwrap_or_else(|_| "/iexec_in".into());
-    let output_dir = std::env::var("IEXEC_OUT").unwrap_or_else(|_| "/iexec_out".into());
-    let dataset_path = |variable: &str| {
-        std::env::var(variable)
-            .ok()
-            .filter(|name| !name.is_empty())
-            .map(|name| PathBuf::from(&input_dir).join(name))
-    };
     let greet = |path: Option<PathBuf>| -> Result<String, String> {
         let name = match path {
             Some(path) => name_in_protected_data(&path)?,
@@ -116,13 +107,7 @@ fn run() -> Result<(), String> {
             .collect::<Result<String, String>>()?,
         (None, None) => greet(None)?,
     };
-    std::fs::write(format!("{output_dir}/result.txt"), result)
-        .map_err(|e| format!("cannot write result.txt: {e}"))?;
-    std::fs::write(
-        format!("{output_dir}/computed.json"),
-        r#"{"deterministic-output-path":"/iexec_out/result.txt"}"#,
-    )
-    .map_err(|e| format!("cannot write computed.json: {e}"))?;
+    write_result("result.txt", result.as_bytes())?;
     println!("hello: result written");
     Ok(())
 }

@@ -1,6 +1,5 @@
 //! Test support (feature `testing`): building a cargo workspace of `wasm32-wasip1` programs
-//! (the sandbox's hostile guests, the example iApps) once per process for the tests that run
-//! them.
+//! (the sandbox's hostile guests) once per process for the tests that run them.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

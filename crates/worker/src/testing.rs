@@ -1,29 +1,24 @@
-//! Test support (feature `testing`): the example iApp `apps/hello`, built once per process.
+//! Test support (feature `testing`): the example iApps as committed in `apps/dist` (built
+//! reproducibly from `apps/` by `scripts/build-apps`, checked by `scripts/test`), so tests need
+//! no wasm32-wasip1 toolchain.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::PathBuf;
 
-/// The bytes of `apps/hello` built for wasm32-wasip1 (release), or `None` (after saying why)
-/// when the wasm32-wasip1 target is not installed; under `CI=true` that is a failure.
-///
-/// Built into `$CARGO_TARGET_DIR/wasm-apps` (or `<workspace>/target/wasm-apps`) once per
-/// process.
+/// The module of `apps/hello` (`apps/dist/hello.wasm`). Always `Some`: the `Option` remains
+/// from when it was built from source and could be missing, so its callers need no change.
 pub fn hello_app() -> Option<Vec<u8>> {
-    let path = apps_dir()?.join("hello.wasm");
-    Some(std::fs::read(&path).unwrap_or_else(|error| panic!("reading {path:?}: {error}")))
+    Some(app_module("hello"))
 }
 
-/// Where the built apps' `.wasm` files are, or `None` (see [`hello_app`]).
-pub fn apps_dir() -> Option<&'static Path> {
-    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
-    DIR.get_or_init(build).as_deref()
+/// The module of `apps/stats` (`apps/dist/stats.wasm`).
+pub fn stats_app() -> Vec<u8> {
+    app_module("stats")
 }
 
-fn build() -> Option<PathBuf> {
-    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    confide_sandbox::testing::build_wasm_workspace(
-        &crate_dir.join("../../apps/Cargo.toml"),
-        crate_dir,
-        "wasm-apps",
-    )
+/// The committed module `apps/dist/<name>.wasm`.
+fn app_module(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../apps/dist")
+        .join(format!("{name}.wasm"));
+    std::fs::read(&path).unwrap_or_else(|error| panic!("reading {}: {error}", path.display()))
 }

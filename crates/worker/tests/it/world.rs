@@ -99,7 +99,7 @@ pub(crate) fn test_policy() -> ResourcePolicy {
 }
 
 impl World {
-    /// The world, or `None` when the hello app cannot be built here (see `hello_app`).
+    /// The world (an `Option` from when the hello app was built by the tests: always `Some`).
     pub(crate) async fn start() -> Option<Self> {
         let wasm = confide_worker::testing::hello_app()?;
         let local_chain = LocalChain::start().await.unwrap();
@@ -195,13 +195,18 @@ impl World {
 
     /// Registers the hello module as an app with `checksum` (its SHA-256, or a wrong one).
     pub(crate) async fn register_app(&self, checksum: B256) -> Address {
-        let (_, multiaddr) = self.store(self.wasm.clone()).await;
+        self.register_module(self.wasm.clone(), checksum).await
+    }
+
+    /// Stores `wasm` and registers it as an app with `checksum`.
+    pub(crate) async fn register_module(&self, wasm: Vec<u8>, checksum: B256) -> Address {
+        let (_, multiaddr) = self.store(wasm).await;
         self.chain
             .create_app(
                 self.roles.app_developer.address(),
                 &IAppRegistry::createAppCall {
                     owner: self.roles.app_developer.address(),
-                    name: format!("hello {checksum}"),
+                    name: format!("app {checksum}"),
                     appType: "WASM".into(),
                     multiaddr: Bytes::from(multiaddr.into_bytes()),
                     checksum,
@@ -225,7 +230,19 @@ impl World {
         for (name, value) in fields {
             data.insert(*name, *value);
         }
-        let (zip, _) = serialize(&data).unwrap();
+        self.protect_object(&data, key, format, checksum).await
+    }
+
+    /// Serializes `data`, seals it with `key` in `format`, stores the sealed bytes and registers
+    /// a dataset with their checksum (or `checksum` when given).
+    pub(crate) async fn protect_object(
+        &self,
+        data: &DataObject,
+        key: &SealKey,
+        format: SealFormat,
+        checksum: Option<B256>,
+    ) -> Address {
+        let (zip, _) = serialize(data).unwrap();
         let mut sealed = Vec::new();
         seal(key, format, zip.as_slice(), &mut sealed).unwrap();
         let checksum = checksum.unwrap_or_else(|| sha256(&sealed));
@@ -452,10 +469,15 @@ pub(crate) fn decrypt_result_txt(encrypted: &[u8], key: &ResultDecryptionKey) ->
 
 /// `result.txt` of a result zip.
 pub(crate) fn result_txt(zip: &[u8]) -> String {
+    result_file(zip, "result.txt")
+}
+
+/// File `name` of a result zip, as text.
+pub(crate) fn result_file(zip: &[u8], name: &str) -> String {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
     let mut text = String::new();
     archive
-        .by_name("result.txt")
+        .by_name(name)
         .unwrap()
         .read_to_string(&mut text)
         .unwrap();

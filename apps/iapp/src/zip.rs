@@ -1,6 +1,6 @@
 //! Just enough of a zip reader for protected data: find an entry by name in the central
-//! directory and read it (stored or deflated), with sizes bounded. No zip64 (protected data
-//! fields this app reads are small), no encryption.
+//! directory and read it (stored or deflated), with sizes bounded. No zip64 (the apps read
+//! fields far below 4 GiB), no encryption.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -84,7 +84,9 @@ impl Archive {
                 .ok_or_else(short)?;
             if entry_name == name.as_bytes() {
                 if u64::from(size) > limit || u64::from(compressed) > limit {
-                    return Err(format!("the `{name}` field is larger than {limit} bytes"));
+                    return Err(format!(
+                        "the `{name}` field of the protected data is larger than {limit} bytes"
+                    ));
                 }
                 return self.entry(local_header, method, compressed, size).map(Some);
             }

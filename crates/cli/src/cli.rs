@@ -6,6 +6,9 @@ use confide_protocol::OrderKind;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+mod user;
+pub(crate) use user::{AccountCommand, AppCommand, TaskCommand, UserArgs, UserDataCommand};
+
 /// Confide: protect data, grant priced access to it, and run confidential apps on it.
 #[derive(Debug, Parser)]
 #[command(name = "confide", version, about, propagate_version = true)]
@@ -14,6 +17,31 @@ pub(crate) struct Cli {
     pub(crate) global: GlobalArgs,
     #[command(subcommand)]
     pub(crate) command: Command,
+}
+
+/// `confide data protect --json '{...}'` protects a JSON object, while `--json` alone (on any
+/// command) asks for JSON output: a `--json` directly followed by an object (`{…}`) is read
+/// as `--object`.
+pub(crate) fn json_object_as_flag(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    for index in 0..args.len() {
+        let next_is_object = args
+            .get(index + 1)
+            .and_then(|next| next.to_str())
+            .is_some_and(|next| next.trim_start().starts_with('{'));
+        if args[index] == "--json" && next_is_object {
+            args[index] = "--object".into();
+        } else if let Some(object) = args[index]
+            .to_str()
+            .and_then(|arg| arg.strip_prefix("--json="))
+            .filter(|object| object.trim_start().starts_with('{'))
+        {
+            args[index] = format!("--object={object}").into();
+        }
+    }
+    args
 }
 
 /// Flags every command takes.
@@ -32,13 +60,22 @@ pub(crate) enum Command {
     /// Hash, sign and verify PoCo orders (EIP-712).
     #[command(subcommand)]
     Order(OrderCommand),
-    /// Seal (encrypt) and unseal protected data.
+    /// Protected data: protect, list, grant, revoke, transfer, process; seal and unseal files.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Tasks: show one, wait for one.
+    #[command(subcommand)]
+    Task(TaskCommand),
+    /// The account's RLC: balance, deposit, withdraw.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// iApps: deploy one (stored, registered, offered on the market).
+    #[command(subcommand)]
+    App(AppCommand),
     /// Ethereum keystores (JSON v3): create, import, show.
     #[command(subcommand)]
     Wallet(WalletCommand),
-    /// Result encryption keys; encrypt and decrypt task results.
+    /// Task results (get one, decrypted); result encryption keys; encrypt and decrypt results.
     #[command(subcommand)]
     Result(ResultCommand),
     /// A guided tour of what runs offline: wallet, signed orders, sealed data, encrypted result.
@@ -550,6 +587,8 @@ pub(crate) enum SealFormatArg {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum DataCommand {
+    #[command(flatten)]
+    User(UserDataCommand),
     /// Encrypt a file; prints the on-chain checksum. Streams: constant memory.
     Seal {
         /// Plaintext file.
@@ -621,6 +660,18 @@ pub(crate) enum ResultFormatArg {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum ResultCommand {
+    /// Download a completed task's result, decrypt it with the requester's result key and
+    /// unzip it into a directory.
+    #[command(after_help = "Example:\n  confide result get 0x3f…e1 --out ./result --account 4")]
+    Get {
+        /// The task id.
+        task: alloy_primitives::B256,
+        /// Directory to write the result's files to (created).
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        user: UserArgs,
+    },
     /// Generate an X25519 result key pair as PEM files: FILE (private) and FILE.pub.
     Keygen {
         /// Private key file to write (the public key goes to <file>.pub).
@@ -666,4 +717,33 @@ fn parse_u256(text: &str) -> Result<U256, String> {
 fn parse_kind(text: &str) -> Result<OrderKind, String> {
     text.parse()
         .map_err(|e: confide_protocol::order::OrderJsonError| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_object_as_flag;
+    use std::ffi::OsString;
+
+    fn rewrite(args: &[&str]) -> Vec<String> {
+        json_object_as_flag(args.iter().map(OsString::from))
+            .into_iter()
+            .map(|arg| arg.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_json_object_after_json_is_the_data_to_protect() {
+        assert_eq!(
+            rewrite(&["confide", "data", "protect", "--json", r#"{"a":1}"#, "--json"]),
+            ["confide", "data", "protect", "--object", r#"{"a":1}"#, "--json"]
+        );
+        assert_eq!(
+            rewrite(&["confide", "--json", "data", "list"]),
+            ["confide", "--json", "data", "list"]
+        );
+        assert_eq!(
+            rewrite(&["confide", "data", "protect", r#"--json={"a":1}"#]),
+            ["confide", "data", "protect", r#"--object={"a":1}"#]
+        );
+    }
 }

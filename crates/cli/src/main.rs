@@ -14,7 +14,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_from(cli::json_object_as_flag(std::env::args_os()));
     init_tracing(cli.global.verbose);
     let out = output::Output::new(cli.global.json);
     match commands::run(cli.command, &out) {

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 pub(crate) fn run(command: DataCommand, out: &Output) -> anyhow::Result<()> {
     match command {
+        DataCommand::User(command) => super::protected::run_command(command, out),
         DataCommand::Seal {
             input,
             output,

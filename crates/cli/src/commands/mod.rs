@@ -1,5 +1,7 @@
 //! One module per command group.
 
+mod account;
+mod app;
 mod bench;
 mod chain;
 mod data;
@@ -7,12 +9,15 @@ mod demo;
 mod indexer;
 mod market;
 mod order;
+mod protected;
 mod result;
 mod scheduler;
 mod service;
 mod sms;
 mod storage;
+mod task;
 mod tee;
+mod user;
 mod wallet;
 mod worker;
 
@@ -24,6 +29,9 @@ pub(crate) fn run(command: Command, out: &Output) -> anyhow::Result<()> {
     match command {
         Command::Order(command) => order::run(command, out),
         Command::Data(command) => data::run(command, out),
+        Command::Task(command) => task::run_command(command, out),
+        Command::Account(command) => account::run_command(command, out),
+        Command::App(command) => app::run_command(command, out),
         Command::Wallet(command) => wallet::run(command, out),
         Command::Result(command) => result::run(command, out),
         Command::Demo(args) => demo::run(args, out),

@@ -1,0 +1,44 @@
+//! `confide account balance|deposit|withdraw`.
+
+use serde_json::json;
+
+use super::user::{rlc, run};
+use crate::cli::AccountCommand;
+use crate::output::Output;
+
+pub(crate) fn run_command(command: AccountCommand, out: &Output) -> anyhow::Result<()> {
+    match command {
+        AccountCommand::Balance { address, user } => run(&user, async |sdk| {
+            let balance = sdk.balance(address).await?;
+            out.result(
+                &format!(
+                    "{}\nwallet    {}\ndeposited {}\nlocked    {}",
+                    balance.address,
+                    rlc(balance.wallet),
+                    rlc(balance.stake),
+                    rlc(balance.locked)
+                ),
+                json!(balance),
+            );
+            Ok(())
+        }),
+        AccountCommand::Deposit { amount, user } => run(&user, async |sdk| {
+            let transaction = sdk.deposit(amount).await?;
+            let balance = sdk.balance(None).await?;
+            out.result(
+                &format!("Deposited {}: {} deposited now", rlc(amount), rlc(balance.stake)),
+                json!({ "amount": amount, "transactionHash": transaction, "balance": balance }),
+            );
+            Ok(())
+        }),
+        AccountCommand::Withdraw { amount, user } => run(&user, async |sdk| {
+            let transaction = sdk.withdraw(amount).await?;
+            let balance = sdk.balance(None).await?;
+            out.result(
+                &format!("Withdrew {}: {} in the wallet now", rlc(amount), rlc(balance.wallet)),
+                json!({ "amount": amount, "transactionHash": transaction, "balance": balance }),
+            );
+            Ok(())
+        }),
+    }
+}

@@ -1,275 +1,208 @@
-//! `confide demo`: a guided tour of what runs offline, with real keys and real cryptography.
+//! `confide demo`: the whole platform on this machine, and one story played on it by two
+//! users.
 //!
-//! Data owner Alice protects a record and grants an app access to it; requester Bob signs a
-//! request; a worker unseals the data, runs the "app", signs the result with a fresh enclave
-//! key and encrypts it for Bob, who decrypts it. The chain, storage, SMS and workers of later
-//! stages are not involved: each step says what they will do.
+//! The embedded stack starts in a temporary directory (free ports: a running `confide dev` is
+//! not disturbed). An app developer deploys the `stats` iApp. Alice protects a CSV of salaries
+//! and grants the app to Bob for 3 uses at 2 RLC each. Bob runs it three times, each result
+//! decrypted by him alone; Alice's account shows the payment; a 4th use is refused. Alice
+//! grants one more use and revokes it: Bob is refused again. Every step is printed with its
+//! time; the exit code is 0 only if the whole story happened as told.
 
+use std::time::Instant;
+
+use alloy_primitives::U256;
+use anyhow::{Context as _, ensure};
+use confide_crypto::protected_data::{DataObject, DataValue};
+use confide_node::{Node, NodeConfig, Ports};
+use confide_sdk::{Confide, Grant, MaxPrices, ProcessRequest, SdkError, dev_account};
+use serde_json::{Value, json};
+
+use super::user::rlc;
 use crate::cli::DemoArgs;
 use crate::output::Output;
-use alloy_primitives::{Address, B256, U256, keccak256};
-use alloy_signer_local::PrivateKeySigner;
-use anyhow::{Context, ensure};
-use confide_crypto::keystore::{self, ScryptParams};
-use confide_crypto::protected_data::{self, DataObject, DecodeMode, ProtectedDataReader};
-use confide_crypto::result::{self, ResultDecryptionKey, ResultKeyPair, ResultLimits};
-use confide_crypto::seal::{self, Checksum, SealFormat, SealKey};
-use confide_protocol::{
-    AppOrder, DatasetOrder, Domain, RequestOrder, SignedOrder, Tag, authorization, ids,
-    result as poco_result, signature,
-};
-use serde_json::json;
-use std::io::{Cursor, Write};
-use std::path::Path;
 
-const RECORD: &str =
-    r#"{"email":"alice@example.com","age":42,"vip":true,"address":{"city":"Lyon","zip":"69001"}}"#;
+/// Alice's data.
+const SALARIES: &str = "name,age,salary,bonus\n\
+Alice,42,61000,5000\nBruno,35,52000,3000\nChloé,29,48500,2500\nDmitri,51,73000,8000\n\
+Emma,38,58000,4000\n\"Fox, Jr.\",45,64500,6000\nGrace,27,45000,1500\nHugo,33,51000,2000\n";
+/// Dev accounts of the story.
+const DEVELOPER: u32 = 1;
+const ALICE: u32 = 2;
+const BOB: u32 = 4;
+const RLC: u64 = 1_000_000_000;
 
 pub(crate) fn run(args: DemoArgs, out: &Output) -> anyhow::Result<()> {
-    let temp;
-    let dir = match &args.dir {
-        Some(dir) => {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-            dir.as_path()
-        }
-        None => {
-            temp = tempfile::tempdir().context("cannot create a temporary directory")?;
-            temp.path()
-        }
+    super::service::run(async {
+        let temp;
+        let dir = match args.dir {
+            Some(dir) => dir,
+            None => {
+                temp = tempfile::tempdir().context("cannot create a temporary directory")?;
+                temp.path().to_owned()
+            }
+        };
+        let mut story = Story::new(out);
+        story.say(&format!("Starting the local stack in {}", dir.display()), json!({}));
+        let node = Node::start(NodeConfig {
+            ports: Ports::any(),
+            ..NodeConfig::new(dir.join("node"))
+        })
+        .await
+        .context("the local stack did not start")?;
+        let played = play(&node, &mut story).await;
+        node.shutdown().await;
+        played?;
+        story.finish();
+        Ok(())
+    })
+}
+
+async fn play(node: &Node, story: &mut Story<'_>) -> anyhow::Result<()> {
+    let network = node.network().clone();
+    story.say(
+        &format!(
+            "Ready: chain {}, storage, SMS, market, indexer, a workerpool with {} workers",
+            network.rpc,
+            node.workers().len()
+        ),
+        json!({ "network": network }),
+    );
+    let connect = |index| {
+        let network = network.clone();
+        async move { Confide::connect(network, dev_account(index)?).await }
     };
-    let mut tour = Tour::new(out);
-    let domain = Domain::new(
-        U256::from(31337),
-        Address::from_word(keccak256("confide demo poco")),
+    let developer = connect(DEVELOPER).await?;
+    let alice = connect(ALICE).await?;
+    let bob = connect(BOB).await?;
+
+    let app = developer
+        .deploy_app(confide_node::apps::STATS.to_vec(), "stats", U256::from(RLC), U256::from(1000))
+        .await?;
+    story.say(
+        &format!("The developer deployed the stats iApp {} at {} per task", app.address, rlc(app.price)),
+        json!({ "app": app }),
     );
 
-    // 1. Wallets.
-    let (alice, bob, developer) = (
-        PrivateKeySigner::random(),
-        PrivateKeySigner::random(),
-        PrivateKeySigner::random(),
-    );
-    let keystore = keystore::encrypt_keystore(&alice, b"demo password", ScryptParams::light())?;
-    keystore::write_keystore_file(&dir.join("alice.keystore.json"), &keystore)?;
-    tour.step(
-        "wallets",
-        format!(
-            "Alice (data owner) {}, Bob (requester) {}, Dana (app developer) {}\n   Alice's key is in an Ethereum JSON keystore: {}",
-            alice.address(),
-            bob.address(),
-            developer.address(),
-            dir.join("alice.keystore.json").display()
-        ),
-        json!({ "alice": alice.address(), "bob": bob.address(), "dana": developer.address() }),
+    let mut csv = DataObject::new();
+    csv.insert("file", DataValue::Binary(SALARIES.as_bytes().to_vec()));
+    let data = alice.protect_data(&csv, "salaries.csv", &mut |_| {}).await?;
+    story.say(
+        &format!("Alice protected salaries.csv: {} (encrypted, stored, key at the SMS)", data.address),
+        json!({ "protectedData": data }),
     );
 
-    // 2. Protect data: serialize like DataProtector, seal with the authenticated format.
-    let record = DataObject::from_json_str(RECORD)?;
-    let (zip, schema) = protected_data::serialize(&record)?;
-    let key = SealKey::generate()?;
-    let mut sealed = Vec::new();
-    seal::seal(&key, SealFormat::Confide, zip.as_slice(), &mut sealed)?;
-    let checksum = Checksum::of_bytes(&sealed);
-    std::fs::write(dir.join("record.sealed"), &sealed)?;
-    tour.step(
-        "protect",
-        format!(
-            "record → schema {}\n   zip of borsh leaves: {} bytes → sealed (AES-256-GCM STREAM): {} bytes\n   checksum {checksum} (goes on-chain with the dataset; the key goes to the SMS)",
-            schema.to_json_string(),
-            zip.len(),
-            sealed.len()
-        ),
-        json!({ "schema": schema.to_json_string(), "zipBytes": zip.len(), "sealedBytes": sealed.len(), "checksum": checksum.to_string() }),
-    );
-
-    // 3. Grant access: a signed dataset order, priced and counted.
-    let (dataset, app, workerpool) = (asset("dataset"), asset("app"), asset("workerpool"));
-    let grant = DatasetOrder {
-        dataset,
-        datasetprice: U256::from(1_000_000_000u64),
-        volume: U256::from(10),
-        tag: Tag::from_names(&["tee"])?.0,
-        apprestrict: app,
-        salt: B256::random(),
-        ..Default::default()
+    let grant = Grant {
+        protected_data: data.address,
+        authorized_app: app.address,
+        authorized_user: bob.address(),
+        price_per_access: U256::from(2 * RLC),
+        number_of_access: U256::from(3),
     };
-    let grant = SignedOrder::sign(grant, &domain, &alice)?;
-    grant.verify(&domain, alice.address())?;
-    tour.step(
-        "grant",
-        format!(
-            "dataset order: 1 RLC per use, 10 uses, only app {app}\n   order hash {} — signed by Alice, signature verified",
-            grant.hash(&domain)
-        ),
-        json!({ "datasetOrderHash": grant.hash(&domain), "signer": alice.address() }),
+    alice.grant_access(&grant, &mut |_| {}).await?;
+    story.say(
+        &format!("Alice granted stats to Bob: 3 uses at {} each", rlc(grant.price_per_access)),
+        json!({ "uses": 3, "price": grant.price_per_access }),
     );
 
-    // 4. Request: the app's order and Bob's request; what matchOrders would produce.
-    let app_order = SignedOrder::sign(
-        AppOrder {
-            app,
-            volume: U256::from(1000),
-            tag: Tag::from_names(&["tee", "tdx"])?.0,
-            salt: B256::random(),
-            ..Default::default()
-        },
-        &domain,
-        &developer,
-    )?;
-    let request = RequestOrder {
-        app,
-        dataset,
-        datasetmaxprice: grant.order.datasetprice,
-        workerpool,
-        requester: bob.address(),
-        beneficiary: bob.address(),
-        volume: U256::from(1),
-        tag: Tag::from_names(&["tee", "tdx"])?.0,
-        params: r#"{"iexec_args":"--field email","iexec_result_encryption":true}"#.into(),
-        salt: B256::random(),
-        ..Default::default()
+    bob.deposit(U256::from(20 * RLC)).await?;
+    story.say("Bob deposited 20 RLC to pay for tasks", json!({ "deposit": 20 * RLC }));
+
+    let alice_before = alice.balance(None).await?.stake;
+    let request = |column: &str| ProcessRequest {
+        protected_data: data.address,
+        app: app.address,
+        args: Some(column.to_owned()),
+        max_price: MaxPrices::total(U256::from(5 * RLC)),
+        wait: true,
+        ..ProcessRequest::default()
     };
-    let request = SignedOrder::sign(request, &domain, &bob)?;
-    let deal_id = ids::deal_id(request.hash(&domain), U256::ZERO);
-    let task_id = ids::task_id(deal_id, U256::ZERO);
-    tour.step(
-        "request",
-        format!(
-            "app order {} (signed by Dana), request order {} (signed by Bob)\n   a match would create deal {deal_id}, task {task_id}",
-            app_order.hash(&domain),
-            request.hash(&domain)
-        ),
-        json!({ "appOrderHash": app_order.hash(&domain), "requestOrderHash": request.hash(&domain), "dealId": deal_id, "taskId": task_id }),
+    for column in ["salary", "age", "bonus"] {
+        let processed = bob.process_protected_data(&request(column), &mut |_| {}).await?;
+        let result = processed.result.context("the task has no result")?;
+        let summary: Value = serde_json::from_slice(&result.file("result.json")?)
+            .context("the app's result.json is not JSON")?;
+        story.say(
+            &format!(
+                "Bob ran stats on the {column} column for {}: mean {}, median {}, stddev {:.1} (decrypted by Bob only)",
+                rlc(processed.price),
+                summary["mean"],
+                summary["median"],
+                summary["stddev"].as_f64().unwrap_or_default()
+            ),
+            json!({ "taskId": processed.task_id, "column": column, "result": summary }),
+        );
+    }
+
+    let alice_after = alice.balance(None).await?.stake;
+    let earned = alice_after - alice_before;
+    ensure!(earned == U256::from(6 * RLC), "Alice earned {} instead of 6 RLC", rlc(earned));
+    story.say(
+        &format!("Alice was paid {}: her account went from {} to {}", rlc(earned), rlc(alice_before), rlc(alice_after)),
+        json!({ "earned": earned }),
     );
 
-    // 5. Worker: unseal (the SMS releases the key to an attested enclave), read the field.
-    let mut unsealed = Vec::new();
-    seal::unseal(&key, sealed.as_slice(), &mut unsealed)?;
-    ensure!(Checksum::of_bytes(&sealed) == checksum, "checksum changed");
-    let mut reader = ProtectedDataReader::open(Cursor::new(unsealed))?;
-    let email = reader.get_value("email", "string", DecodeMode::default())?;
-    let confide_crypto::protected_data::DataValue::String(email) = email else {
-        anyhow::bail!("email is not a string")
+    let refused = refused(&bob, &request("salary")).await?;
+    story.say(&format!("A 4th use is refused: {refused}"), json!({ "refused": refused }));
+
+    let one_more = Grant {
+        number_of_access: U256::from(1),
+        ..grant
     };
-    let mut tampered = sealed.clone();
-    let middle = tampered.len() / 2;
-    tampered[middle] ^= 1;
-    let refused = seal::unseal(&key, tampered.as_slice(), std::io::sink()).is_err();
-    tour.step(
-        "compute",
-        format!(
-            "the worker checks the checksum, unseals and reads `email` from the zip (the app's view)\n   one flipped bit in the sealed file is {}",
-            if refused { "refused: the format is authenticated" } else { "NOT detected" }
-        ),
-        json!({ "fieldRead": "email", "tamperRefused": refused }),
+    alice.grant_access(&one_more, &mut |_| {}).await?;
+    let revoked = alice
+        .revoke_all_access(data.address, Some(app.address), None, &mut |_| {})
+        .await?;
+    ensure!(revoked.len() == 1, "{} accesses revoked instead of 1", revoked.len());
+    story.say(
+        &format!("Alice granted Bob one more use, then revoked it (tx {})", revoked[0].transaction_hash),
+        json!({ "revoked": revoked[0].transaction_hash }),
     );
-    ensure!(refused, "a tampered sealed file was accepted");
-
-    // 6. Result: computed.json, digest, hash, seal and the enclave signature.
-    let output = format!(
-        "domain of {}: {}\n",
-        "email",
-        email.rsplit('@').next().unwrap_or_default()
-    );
-    let result_zip = zip_result(output.as_bytes())?;
-    let digest = poco_result::web2_file_digest(output.as_bytes())?;
-    let worker = PrivateKeySigner::random();
-    let enclave = PrivateKeySigner::random();
-    let result_hash = poco_result::result_hash(task_id, digest);
-    let result_seal = poco_result::result_seal(worker.address(), task_id, digest);
-    let message = authorization::enclave_signature_message(result_hash, result_seal);
-    let enclave_signature = signature::sign_personal(&enclave, &message)?;
-    signature::verify_personal(&message, &enclave_signature, enclave.address())?;
-    tour.step(
-        "result",
-        format!(
-            "the app wrote {:?}\n   digest {digest}\n   result hash {result_hash}, seal {result_seal}\n   enclave signature by challenge key {} verified (contributeAndFinalize checks it on-chain)",
-            output.trim_end(),
-            enclave.address()
-        ),
-        json!({ "digest": digest, "resultHash": result_hash, "resultSeal": result_seal, "enclaveChallenge": enclave.address() }),
-    );
-
-    // 7. Encrypted for Bob, decrypted by Bob.
-    let bob_key = ResultKeyPair::generate()?;
-    let mut encrypted = Vec::new();
-    result::encrypt_result(bob_key.public(), result_zip.as_slice(), &mut encrypted)?;
-    std::fs::write(dir.join("result.enc"), &encrypted)?;
-    let decryption = ResultDecryptionKey::X25519(bob_key.secret().clone());
-    let mut decrypted = Vec::new();
-    result::decrypt_result(
-        encrypted.as_slice(),
-        &decryption,
-        &mut decrypted,
-        &ResultLimits::default(),
-    )?;
-    ensure!(decrypted == result_zip, "the decrypted result differs");
-    tour.step(
-        "deliver",
-        format!(
-            "result zip ({} bytes) encrypted for Bob's X25519 key with HPKE → {} bytes; Bob decrypts it: identical",
-            result_zip.len(),
-            encrypted.len()
-        ),
-        json!({ "resultZipBytes": result_zip.len(), "encryptedBytes": encrypted.len(), "roundTrip": true }),
-    );
-
-    tour.finish(dir, args.dir.is_some());
+    let refused = refused(&bob, &request("salary")).await?;
+    story.say(&format!("Bob is refused after the revocation: {refused}"), json!({ "refused": refused }));
     Ok(())
 }
 
-/// A stand-in address for an asset the registries would create on-chain.
-fn asset(name: &str) -> Address {
-    Address::from_word(keccak256(format!("confide demo {name}")))
+/// Bob's request, which must be refused for want of access; returns why.
+async fn refused(bob: &Confide, request: &ProcessRequest) -> anyhow::Result<String> {
+    match bob.process_protected_data(request, &mut |_| {}).await {
+        Err(error @ SdkError::NoAccess { .. }) => Ok(error.to_string()),
+        Err(error) => Err(error.into()),
+        Ok(processed) => anyhow::bail!("task {} ran without access", processed.task_id),
+    }
 }
 
-fn zip_result(output: &[u8]) -> anyhow::Result<Vec<u8>> {
-    let mut archive = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    archive.start_file("result.txt", options)?;
-    archive.write_all(output)?;
-    archive.start_file("computed.json", options)?;
-    archive.write_all(br#"{"deterministic-output-path":"/iexec_out/result.txt"}"#)?;
-    Ok(archive.finish()?.into_inner())
-}
-
-/// Numbered human output, or one JSON document at the end.
-struct Tour<'a> {
+/// The story's steps, each with the time it ended at.
+struct Story<'a> {
     out: &'a Output,
-    steps: serde_json::Map<String, serde_json::Value>,
+    started: Instant,
+    steps: Vec<Value>,
 }
 
-impl<'a> Tour<'a> {
+impl<'a> Story<'a> {
     fn new(out: &'a Output) -> Self {
-        out.note("Confide demo — real keys, real signatures, real encryption; no chain or services yet.\n");
+        out.note("Confide demo: the whole platform on this machine, two users, one story.");
         Self {
             out,
-            steps: serde_json::Map::new(),
+            started: Instant::now(),
+            steps: Vec::new(),
         }
     }
 
-    fn step(&mut self, name: &str, human: String, value: serde_json::Value) {
-        let number = self.steps.len() + 1;
+    fn say(&mut self, text: &str, mut details: Value) {
+        let seconds = self.started.elapsed().as_secs_f64();
         if !self.out.is_json() {
-            self.out.result(
-                &format!("{number}. {name}: {human}"),
-                serde_json::Value::Null,
-            );
+            self.out.result(&format!("[{seconds:6.2}s] {text}"), Value::Null);
         }
-        self.steps.insert(name.to_owned(), value);
+        details["step"] = json!(text);
+        details["seconds"] = json!((seconds * 1000.0).round() / 1000.0);
+        self.steps.push(details);
     }
 
-    fn finish(self, dir: &Path, kept: bool) {
-        let human = if kept {
-            format!("\nfiles are in {}", dir.display())
-        } else {
-            String::new()
-        };
+    fn finish(self) {
+        let seconds = self.started.elapsed().as_secs_f64();
         self.out.result(
-            &human,
-            json!({ "steps": self.steps, "dir": kept.then_some(dir) }),
+            &format!("Done in {seconds:.1} s: every step happened as told."),
+            json!({ "success": true, "seconds": seconds, "steps": self.steps }),
         );
     }
 }

@@ -12,7 +12,7 @@ use confide_sdk::{
 use super::flow::{
     APP_DEVELOPER, Actors, DATA_OWNER, FIRST_WORKER, RECORD, REQUESTER, RLC, SCHEDULER, run_e2e,
 };
-use super::stack::{Stack, eventually};
+use super::stack::Stack;
 
 fn network(stack: &Stack, actors: &Actors, workerpool: alloy_primitives::Address) -> Network {
     Network {

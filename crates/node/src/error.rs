@@ -22,7 +22,7 @@ pub enum NodeError {
         holder: Option<String>,
     },
     /// A file or directory of the data directory cannot be used.
-    #[error("cannot {what} {}: {source}", path.display())]
+    #[error("cannot {what} {}", path.display())]
     Io {
         /// What was being done.
         what: &'static str,
@@ -53,7 +53,7 @@ pub enum NodeError {
         max: usize,
     },
     /// The dev chain cannot be opened (another chain in the data directory, a damaged journal).
-    #[error("cannot open the dev chain in {}{}: {source}", path.display(), genesis_hint(source))]
+    #[error("cannot open the dev chain in {}{}", path.display(), genesis_hint(source))]
     Chain {
         /// The chain's directory.
         path: PathBuf,
@@ -61,7 +61,7 @@ pub enum NodeError {
         source: Box<confide_chain::devchain::DevChainError>,
     },
     /// A service failed to start.
-    #[error("cannot start the {service}: {source}")]
+    #[error("cannot start the {service}")]
     Service {
         /// The service.
         service: &'static str,

@@ -113,6 +113,15 @@ pub(crate) enum Command {
     /// runs the iApp in the sandbox (in an attested enclave session for TEE tasks), stores the
     /// result and contributes. Serves its status over HTTP until SIGINT/SIGTERM.
     Worker(WorkerArgs),
+    /// The whole local network in one process, for development: the dev chain (JSON-RPC),
+    /// storage, the SMS (dev mode: simulated TEE evidence accepted), the market, the indexer, a
+    /// scheduler with its workerpool, and workers (simulated TEE). Funded dev accounts; state
+    /// kept in a data directory across restarts; writes the network file the other commands
+    /// read. Runs until SIGINT/SIGTERM.
+    #[command(
+        after_help = "Examples:\n  confide dev\n  confide dev --workers 3\n  confide dev --reset --data-dir /tmp/confide-dev"
+    )]
+    Dev(DevArgs),
 }
 
 /// The chain a service reads: its node and its deployment.
@@ -718,6 +727,44 @@ fn parse_kind(text: &str) -> Result<OrderKind, String> {
     text.parse()
         .map_err(|e: confide_protocol::order::OrderJsonError| e.to_string())
 }
+
+/// `confide dev`.
+#[derive(Debug, Args)]
+pub(crate) struct DevArgs {
+    /// Where every service keeps its state (chain, databases, workerpool, SMS master key)
+    /// [default: $CONFIDE_HOME/dev, else ~/.confide/dev].
+    #[arg(long)]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// Wipe the state of earlier runs first: a new chain, empty databases, a new workerpool.
+    #[arg(long)]
+    pub(crate) reset: bool,
+    /// Workers run in the node (dev accounts 5 onwards).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(0..=5))]
+    pub(crate) workers: u8,
+    /// Address every service listens on (the dev keys are public: keep it on loopback).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub(crate) host: IpAddr,
+    /// Accept a --host beyond loopback: anyone reaching it can spend the dev accounts.
+    #[arg(long)]
+    pub(crate) allow_remote: bool,
+    /// The chain's JSON-RPC port (0 picks a free one, like every port flag).
+    #[arg(long, default_value_t = 8545)]
+    pub(crate) chain_port: u16,
+    /// The storage gateway's port (`/ipfs/CID` and the IPFS RPC API `/api/v0`).
+    #[arg(long, default_value_t = 13200)]
+    pub(crate) storage_port: u16,
+    /// The SMS's port.
+    #[arg(long, default_value_t = 13300)]
+    pub(crate) sms_port: u16,
+    /// The market's port.
+    #[arg(long, default_value_t = 13400)]
+    pub(crate) market_port: u16,
+    /// The indexer's port.
+    #[arg(long, default_value_t = 13500)]
+    pub(crate) indexer_port: u16,
+    /// The scheduler's port (its workers' and operators' API).
+    #[arg(long, default_value_t = 13600)]
+    pub(crate) scheduler_port: u16,
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,7 @@ mod bench;
 mod chain;
 mod data;
 mod demo;
+mod dev;
 mod indexer;
 mod market;
 mod order;
@@ -44,5 +45,6 @@ pub(crate) fn run(command: Command, out: &Output) -> anyhow::Result<()> {
         Command::Tee(command) => tee::run(command, out),
         Command::Scheduler(args) => scheduler::run(args, out),
         Command::Worker(args) => worker::run(args, out),
+        Command::Dev(args) => dev::run(args, out),
     }
 }

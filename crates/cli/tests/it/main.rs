@@ -5,6 +5,7 @@ mod bench;
 mod chain;
 mod chain_deploy;
 mod data;
+mod dev;
 mod e2e;
 mod indexer;
 mod market;

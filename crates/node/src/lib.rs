@@ -17,6 +17,7 @@
 //! before anything else starts), opens the chain, then starts the services side by side.
 #![forbid(unsafe_code)]
 
+pub mod apps;
 mod chain;
 mod data_dir;
 mod error;
@@ -291,7 +292,7 @@ impl Node {
         let workers: Vec<WorkerService> = prepared.into_iter().map(|w| w.spawn()).collect();
         wait_for_registration(&workers).await;
 
-        let network = Network {
+        let mut network = Network {
             name: "dev".into(),
             rpc: chain.url(),
             deployment: chain.deployment().clone(),
@@ -301,7 +302,9 @@ impl Node {
             indexer: indexer.url().to_owned(),
             workerpool: Some(scheduler.workerpool()),
             scheduler: Some(scheduler.url().to_owned()),
+            apps: Default::default(),
         };
+        network.apps = apps::deploy_examples(&network, data_dir.root()).await?;
         let network_file = data_dir.root().join(confide_sdk::network::NETWORK_FILE);
         network.write(&network_file)?;
         tracing::info!(

@@ -2,6 +2,7 @@
 //! the SMS, the market, the indexer and the default workerpool. `confide dev` writes this file
 //! (`network.json` in its home); every client reads it.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use alloy_primitives::Address;
@@ -35,6 +36,9 @@ pub struct Network {
     /// That workerpool's scheduler, for operators' views.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduler: Option<String>,
+    /// Apps known by name (`confide dev` deploys `hello` and `stats`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub apps: BTreeMap<String, Address>,
 }
 
 /// A network file that cannot be used.
@@ -73,6 +77,14 @@ impl Network {
     /// The chain id of the network's deployment.
     pub fn chain_id(&self) -> u64 {
         self.deployment.chain_id
+    }
+
+    /// The app `name_or_address` names: an address, or the name of one of [`Self::apps`].
+    pub fn app(&self, name_or_address: &str) -> Option<Address> {
+        name_or_address
+            .parse()
+            .ok()
+            .or_else(|| self.apps.get(name_or_address).copied())
     }
 
     /// Reads a network file.
@@ -125,7 +137,6 @@ impl Network {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     fn network() -> Network {
         Network {
@@ -149,6 +160,7 @@ mod tests {
             indexer: "http://127.0.0.1:13500".into(),
             workerpool: Some(Address::repeat_byte(8)),
             scheduler: Some("http://127.0.0.1:13600".into()),
+            apps: BTreeMap::from([("stats".to_owned(), Address::repeat_byte(9))]),
         }
     }
 
@@ -159,6 +171,15 @@ mod tests {
         network().write(&path).unwrap();
         assert_eq!(Network::read(&path).unwrap(), network());
         assert_eq!(Network::read(&path).unwrap().chain_id(), 31_337);
+    }
+
+    #[test]
+    fn apps_are_found_by_name_or_address() {
+        let network = network();
+        assert_eq!(network.app("stats"), Some(Address::repeat_byte(9)));
+        let address = Address::repeat_byte(3);
+        assert_eq!(network.app(&address.to_string()), Some(address));
+        assert_eq!(network.app("hello"), None);
     }
 
     #[test]

@@ -138,9 +138,9 @@ pub(crate) enum UserDataCommand {
     Grant {
         /// The protected data.
         data: Address,
-        /// The app that may process it.
+        /// The app that may process it: an address, or a name the network knows (`stats`).
         #[arg(long)]
-        app: Address,
+        app: String,
         /// Who may ask for it: an address, or `any`.
         #[arg(long, default_value = "any", value_parser = parse_user)]
         user: Address,
@@ -158,9 +158,9 @@ pub(crate) enum UserDataCommand {
     Access {
         /// The protected data.
         data: Address,
-        /// Only those for this app.
+        /// Only those for this app (an address or a name).
         #[arg(long)]
-        app: Option<Address>,
+        app: Option<String>,
         /// Only those this user may use.
         #[arg(long)]
         user: Option<Address>,
@@ -172,9 +172,9 @@ pub(crate) enum UserDataCommand {
     Revoke {
         /// The protected data.
         data: Address,
-        /// Those for this app.
+        /// Those for this app (an address or a name).
         #[arg(long, required_unless_present_any = ["user", "all"])]
-        app: Option<Address>,
+        app: Option<String>,
         /// Those restricted to this user.
         #[arg(long)]
         user: Option<Address>,
@@ -201,9 +201,10 @@ pub(crate) enum UserDataCommand {
     Process {
         /// The protected data.
         data: Address,
-        /// The app to run.
+        /// The app to run: an address, or a name the network knows (`confide dev` deploys
+        /// `hello` and `stats`).
         #[arg(long)]
-        app: Address,
+        app: String,
         /// The app's command line.
         #[arg(long, allow_hyphen_values = true)]
         args: Option<String>,

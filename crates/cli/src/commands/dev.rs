@@ -12,7 +12,6 @@ use std::io::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
-use alloy_primitives::utils::format_units;
 use anyhow::{Context, bail};
 use confide_node::{
     FIRST_WORKER_ACCOUNT, FundedAccount, Node, NodeConfig, POOL_OWNER_ACCOUNT, Ports,
@@ -22,9 +21,6 @@ use serde_json::{Value, json};
 
 use crate::cli::DevArgs;
 use crate::output::Output;
-
-/// RLC's decimals (amounts are in nRLC).
-const RLC_DECIMALS: u8 = 9;
 
 pub(crate) fn run(args: DevArgs, out: &Output) -> anyhow::Result<()> {
     let started = Instant::now();
@@ -104,17 +100,6 @@ fn account_json(account: &FundedAccount) -> Value {
     })
 }
 
-/// nRLC as RLC, without trailing zeros (`1000000`, `999.5`).
-fn rlc(amount: alloy_primitives::U256) -> String {
-    match format_units(amount, RLC_DECIMALS) {
-        Ok(text) if text.contains('.') => {
-            text.trim_end_matches('0').trim_end_matches('.').to_owned()
-        }
-        Ok(text) => text,
-        Err(_) => amount.to_string(),
-    }
-}
-
 fn human(node: &Node, accounts: &[FundedAccount], network_file: &Path, ready_ms: u128) -> String {
     const RULE: &str = "==================";
     let network = node.network();
@@ -161,14 +146,19 @@ fn human(node: &Node, accounts: &[FundedAccount], network_file: &Path, ready_ms:
         let _ = writeln!(text, "{:<21}{worker}", "");
     }
 
+    let _ = writeln!(text, "\nApps (dev account 1)\n{RULE}\n");
+    for (name, address) in &network.apps {
+        let _ = writeln!(text, "{name:<21}{address}");
+    }
+
     let _ = writeln!(text, "\nAccounts\n{RULE}\n");
     for account in accounts {
         let _ = writeln!(
             text,
-            "({}) {} ({} RLC)",
+            "({}) {} ({})",
             account.index,
             account.address,
-            rlc(account.rlc)
+            super::user::rlc(account.rlc)
         );
     }
     let _ = writeln!(

@@ -88,7 +88,7 @@ pub(crate) fn run_command(command: UserDataCommand, out: &Output) -> anyhow::Res
                 .grant_access(
                     &Grant {
                         protected_data: data,
-                        authorized_app: app,
+                        authorized_app: app_of(&sdk, &app)?,
                         authorized_user: user,
                         price_per_access: price,
                         number_of_access: U256::from(uses),
@@ -113,7 +113,7 @@ pub(crate) fn run_command(command: UserDataCommand, out: &Output) -> anyhow::Res
             let accesses = sdk
                 .get_granted_access(&AccessQuery {
                     protected_data: Some(data),
-                    authorized_app: app,
+                    authorized_app: app.as_deref().map(|app| app_of(&sdk, app)).transpose()?,
                     authorized_user: user,
                     page: 0,
                 })
@@ -134,6 +134,7 @@ pub(crate) fn run_command(command: UserDataCommand, out: &Output) -> anyhow::Res
             user_args,
         } => run(&user_args, async |sdk| {
             let (app, user) = if all { (None, None) } else { (app, user) };
+            let app = app.as_deref().map(|app| app_of(&sdk, app)).transpose()?;
             let (bar, mut report) = progress(out);
             let revoked = sdk.revoke_all_access(data, app, user, &mut report).await;
             bar.finish_and_clear();
@@ -166,7 +167,7 @@ pub(crate) fn run_command(command: UserDataCommand, out: &Output) -> anyhow::Res
         } => run(&user, async |sdk| {
             let request = ProcessRequest {
                 protected_data: data,
-                app,
+                app: app_of(&sdk, &app)?,
                 args,
                 secrets: secret.into_iter().collect(),
                 max_price: MaxPrices::total(max_price),
@@ -209,6 +210,18 @@ pub(crate) fn run_command(command: UserDataCommand, out: &Output) -> anyhow::Res
             Ok(())
         }),
     }
+}
+
+/// The app `name_or_address` names on the network.
+fn app_of(sdk: &confide_sdk::Confide, name_or_address: &str) -> anyhow::Result<alloy_primitives::Address> {
+    let network = sdk.network();
+    network.app(name_or_address).with_context(|| {
+        let known: Vec<&str> = network.apps.keys().map(String::as_str).collect();
+        format!(
+            "{name_or_address:?} is neither an address nor an app of this network (it knows: {})",
+            if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+        )
+    })
 }
 
 /// A file to protect, refused when larger than what can be protected.

@@ -25,6 +25,7 @@ fn network(stack: &Stack, actors: &Actors, workerpool: alloy_primitives::Address
         indexer: stack.indexer.url.clone(),
         workerpool: Some(workerpool),
         scheduler: None,
+        apps: Default::default(),
     }
 }
 

@@ -32,10 +32,7 @@ pub enum NodeError {
         source: std::io::Error,
     },
     /// A service cannot listen on its address.
-    #[error(
-        "the {service} cannot listen on {addr}{}: {source}",
-        in_use_hint(source)
-    )]
+    #[error("the {service} cannot listen on {addr}{}", in_use_hint(source))]
     Bind {
         /// The service.
         service: &'static str,

@@ -2,6 +2,8 @@
 //! register, the network file is written, and a restart finds the same state.
 #![allow(clippy::unwrap_used)]
 
+mod task;
+
 use std::time::Duration;
 
 use confide_node::{Node, NodeConfig, NodeError, Ports};

@@ -765,6 +765,7 @@ pub(crate) struct DevArgs {
     /// The scheduler's port (its workers' and operators' API).
     #[arg(long, default_value_t = 13600)]
     pub(crate) scheduler_port: u16,
+}
 
 #[cfg(test)]
 mod tests {
@@ -781,8 +782,22 @@ mod tests {
     #[test]
     fn a_json_object_after_json_is_the_data_to_protect() {
         assert_eq!(
-            rewrite(&["confide", "data", "protect", "--json", r#"{"a":1}"#, "--json"]),
-            ["confide", "data", "protect", "--object", r#"{"a":1}"#, "--json"]
+            rewrite(&[
+                "confide",
+                "data",
+                "protect",
+                "--json",
+                r#"{"a":1}"#,
+                "--json"
+            ]),
+            [
+                "confide",
+                "data",
+                "protect",
+                "--object",
+                r#"{"a":1}"#,
+                "--json"
+            ]
         );
         assert_eq!(
             rewrite(&["confide", "--json", "data", "list"]),

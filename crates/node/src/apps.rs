@@ -31,24 +31,24 @@ pub(crate) async fn deploy_examples(
 ) -> Result<BTreeMap<String, Address>, NodeError> {
     let file = dir.join(APPS_FILE);
     if let Ok(text) = std::fs::read_to_string(&file) {
-        return serde_json::from_str(&text).map_err(|error| failed(error));
+        return serde_json::from_str(&text).map_err(failed);
     }
     let developer = Confide::connect(
         network.clone(),
-        dev_account(APP_DEVELOPER_ACCOUNT).map_err(|error| failed(error))?,
+        dev_account(APP_DEVELOPER_ACCOUNT).map_err(failed)?,
     )
     .await
-    .map_err(|error| failed(error))?;
+    .map_err(failed)?;
     let mut apps = BTreeMap::new();
     for (name, module) in [("hello", HELLO), ("stats", STATS)] {
         let app = developer
             .deploy_app(module.to_vec(), name, U256::ZERO, U256::from(VOLUME))
             .await
-            .map_err(|error| failed(error))?;
+            .map_err(failed)?;
         apps.insert(name.to_owned(), app.address);
     }
-    let text = serde_json::to_string_pretty(&apps).map_err(|error| failed(error))?;
-    std::fs::write(&file, text).map_err(|error| failed(error))?;
+    let text = serde_json::to_string_pretty(&apps).map_err(failed)?;
+    std::fs::write(&file, text).map_err(failed)?;
     Ok(apps)
 }
 

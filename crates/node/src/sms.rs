@@ -37,7 +37,7 @@ impl SmsService {
         let store = Store::open(&database, &master_key)
             .await
             .map_err(|error| NodeError::service(SERVICE)(Box::new(error)))?;
-        tracing::warn!(
+        tracing::info!(
             "SMS in dev mode: simulated evidence is accepted; never run this in production"
         );
         let sms = Sms::new(

@@ -34,6 +34,7 @@ pub struct Grant {
 pub struct GrantedAccess {
     pub order_hash: B256,
     pub order: SignedOrder<DatasetOrder>,
+    #[serde(serialize_with = "crate::decimal::serialize")]
     pub remaining_access: U256,
 }
 

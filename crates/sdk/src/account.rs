@@ -13,10 +13,13 @@ use crate::{Confide, SdkError};
 pub struct Balance {
     pub address: Address,
     /// In the wallet (ERC-20), not yet deposited.
+    #[serde(serialize_with = "crate::decimal::serialize")]
     pub wallet: U256,
     /// Deposited and free: what tasks are paid from, and what is earned.
+    #[serde(serialize_with = "crate::decimal::serialize")]
     pub stake: U256,
     /// Locked by deals not yet settled.
+    #[serde(serialize_with = "crate::decimal::serialize")]
     pub locked: U256,
 }
 

@@ -27,6 +27,7 @@ pub struct DeployedApp {
     pub location: String,
     /// The app order published, when priced.
     pub order_hash: Option<B256>,
+    #[serde(serialize_with = "crate::decimal::serialize")]
     pub price: U256,
 }
 
@@ -64,20 +65,43 @@ impl Confide {
             .to_bytes()
             .map_err(|e| SdkError::service("storage", e))?;
         let owner = self.address();
-        let address = self
+        let call = IAppRegistry::createAppCall {
+            owner,
+            name: name.to_owned(),
+            appType: "WASM".into(),
+            multiaddr: multiaddr.into(),
+            checksum,
+            mrenclave: Bytes::new(),
+        };
+        // The registry derives the address from these fields: deploying the same module under
+        // the same name again finds the app already there, and only offers it anew.
+        let registry = self.network.deployment.app_registry;
+        let predicted = self
             .chain
-            .create_app(
-                owner,
-                &IAppRegistry::createAppCall {
+            .view(
+                registry,
+                &IAppRegistry::predictAppCall {
                     owner,
-                    name: name.to_owned(),
-                    appType: "WASM".into(),
-                    multiaddr: multiaddr.into(),
+                    name: call.name.clone(),
+                    appType: call.appType.clone(),
+                    multiaddr: call.multiaddr.clone(),
                     checksum,
                     mrenclave: Bytes::new(),
                 },
             )
             .await?;
+        let registered = self
+            .chain
+            .view(
+                registry,
+                &IAppRegistry::isRegisteredCall { entry: predicted },
+            )
+            .await?;
+        let address = if registered {
+            predicted
+        } else {
+            self.chain.create_app(owner, &call).await?
+        };
         let order_hash = self.publish_app_order(address, price, volume).await?;
         Ok(DeployedApp {
             address,

@@ -58,3 +58,16 @@ pub fn dev_account(index: u32) -> Result<PrivateKeySigner, SdkError> {
         .map(|account| account.signer().clone())
         .ok_or_else(|| SdkError::Invalid(format!("no dev account {index}")))
 }
+
+/// Amounts (nRLC) and counts in JSON as decimal strings, as people and the market's API read
+/// them.
+pub(crate) mod decimal {
+    use alloy_primitives::U256;
+
+    pub(crate) fn serialize<S: serde::Serializer>(
+        value: &U256,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(value)
+    }
+}

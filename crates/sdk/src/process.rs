@@ -63,6 +63,7 @@ pub struct Processed {
     pub deal_id: B256,
     pub task_id: B256,
     /// What the task costs the requester (nRLC).
+    #[serde(serialize_with = "crate::decimal::serialize")]
     pub price: U256,
     #[serde(skip)]
     pub result: Option<TaskResult>,

@@ -64,6 +64,7 @@ pub struct TaskInfo {
     pub requester: Address,
     pub beneficiary: Address,
     /// App, data and workerpool prices (nRLC).
+    #[serde(serialize_with = "crate::decimal::serialize")]
     pub price: U256,
     pub params: String,
     /// UNIX time after which the task can no longer complete.

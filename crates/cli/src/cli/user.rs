@@ -84,7 +84,9 @@ pub(crate) enum AccountCommand {
 pub(crate) enum AppCommand {
     /// Deploy a wasm32-wasip1 iApp: store the module, register it with its SHA-256 as
     /// checksum, and offer it on the market for TEE tasks.
-    #[command(after_help = "Example:\n  confide app deploy apps/dist/stats.wasm --name stats --price 1RLC --account 1")]
+    #[command(
+        after_help = "Example:\n  confide app deploy apps/dist/stats.wasm --name stats --price 1RLC --account 1"
+    )]
     Deploy {
         /// The app's wasm module.
         wasm: PathBuf,
@@ -107,7 +109,9 @@ pub(crate) enum AppCommand {
 pub(crate) enum UserDataCommand {
     /// Protect a file or a JSON object: encrypt it, store it, register it on-chain with its
     /// schema, and give its key to the SMS (released only to attested enclaves).
-    #[command(after_help = "Examples:\n  confide data protect salaries.csv --name salaries --account 2\n  confide data protect --json '{\"email\":\"alice@example.com\"}' --account 2")]
+    #[command(
+        after_help = "Examples:\n  confide data protect salaries.csv --name salaries --account 2\n  confide data protect --json '{\"email\":\"alice@example.com\"}' --account 2"
+    )]
     Protect {
         /// The file to protect (stored as the object's `file` field).
         #[arg(required_unless_present = "object", conflicts_with = "object")]
@@ -122,7 +126,9 @@ pub(crate) enum UserDataCommand {
         user: UserArgs,
     },
     /// List protected data, newest first.
-    #[command(after_help = "Examples:\n  confide data list --owner 0x3C44…93BC\n  confide data list --schema email:string")]
+    #[command(
+        after_help = "Examples:\n  confide data list --owner 0x3C44…93BC\n  confide data list --schema email:string"
+    )]
     List {
         /// Only those of this owner.
         #[arg(long)]
@@ -134,7 +140,9 @@ pub(crate) enum UserDataCommand {
         user: UserArgs,
     },
     /// Grant an app (and a user, or anyone) a number of priced uses of a protected data.
-    #[command(after_help = "Example:\n  confide data grant 0x5f…a2 --app 0x9c…01 --user 0x15d3…6A65 --price 2RLC --uses 3 --account 2")]
+    #[command(
+        after_help = "Example:\n  confide data grant 0x5f…a2 --app 0x9c…01 --user 0x15d3…6A65 --price 2RLC --uses 3 --account 2"
+    )]
     Grant {
         /// The protected data.
         data: Address,
@@ -168,7 +176,9 @@ pub(crate) enum UserDataCommand {
         user_args: UserArgs,
     },
     /// Revoke accesses to a protected data (cancelled on-chain).
-    #[command(after_help = "Examples:\n  confide data revoke 0x5f…a2 --app 0x9c…01 --account 2\n  confide data revoke 0x5f…a2 --all --account 2")]
+    #[command(
+        after_help = "Examples:\n  confide data revoke 0x5f…a2 --app 0x9c…01 --account 2\n  confide data revoke 0x5f…a2 --all --account 2"
+    )]
     Revoke {
         /// The protected data.
         data: Address,
@@ -185,7 +195,9 @@ pub(crate) enum UserDataCommand {
         user_args: UserArgs,
     },
     /// Transfer a protected data to a new owner.
-    #[command(after_help = "Example:\n  confide data transfer 0x5f…a2 --to 0x90F7…b906 --account 2")]
+    #[command(
+        after_help = "Example:\n  confide data transfer 0x5f…a2 --to 0x90F7…b906 --account 2"
+    )]
     Transfer {
         /// The protected data.
         data: Address,
@@ -197,7 +209,9 @@ pub(crate) enum UserDataCommand {
     },
     /// Run an app on a protected data: take the market's orders, pay, and (with --wait) get
     /// the decrypted result.
-    #[command(after_help = "Example:\n  confide data process 0x5f…a2 --app 0x9c…01 --args salary --max-price 4RLC --wait --account 4")]
+    #[command(
+        after_help = "Example:\n  confide data process 0x5f…a2 --app 0x9c…01 --args salary --max-price 4RLC --wait --account 4"
+    )]
     Process {
         /// The protected data.
         data: Address,

@@ -27,7 +27,7 @@ pub(crate) fn run_command(command: AccountCommand, out: &Output) -> anyhow::Resu
             let balance = sdk.balance(None).await?;
             out.result(
                 &format!("Deposited {}: {} deposited now", rlc(amount), rlc(balance.stake)),
-                json!({ "amount": amount, "transactionHash": transaction, "balance": balance }),
+                json!({ "amount": amount.to_string(), "transactionHash": transaction, "balance": balance }),
             );
             Ok(())
         }),
@@ -36,7 +36,7 @@ pub(crate) fn run_command(command: AccountCommand, out: &Output) -> anyhow::Resu
             let balance = sdk.balance(None).await?;
             out.result(
                 &format!("Withdrew {}: {} in the wallet now", rlc(amount), rlc(balance.wallet)),
-                json!({ "amount": amount, "transactionHash": transaction, "balance": balance }),
+                json!({ "amount": amount.to_string(), "transactionHash": transaction, "balance": balance }),
             );
             Ok(())
         }),

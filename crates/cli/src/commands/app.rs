@@ -33,7 +33,9 @@ pub(crate) fn run_command(command: AppCommand, out: &Output) -> anyhow::Result<(
                     .map(|stem| stem.to_string_lossy().into_owned())
                     .unwrap_or_default()
             });
-            let app = sdk.deploy_app(module, &name, price, U256::from(volume)).await?;
+            let app = sdk
+                .deploy_app(module, &name, price, U256::from(volume))
+                .await?;
             out.result(
                 &format!(
                     "App {} \"{}\" deployed\nchecksum {}\nstored   {}\noffered  {} per task",

@@ -2,7 +2,7 @@
 //! users.
 //!
 //! The embedded stack starts in a temporary directory (free ports: a running `confide dev` is
-//! not disturbed). An app developer deploys the `stats` iApp. Alice protects a CSV of salaries
+//! not disturbed), with the `stats` iApp deployed by its developer. Alice protects a CSV of salaries
 //! and grants the app to Bob for 3 uses at 2 RLC each. Bob runs it three times, each result
 //! decrypted by him alone; Alice's account shows the payment; a 4th use is refused. Alice
 //! grants one more use and revokes it: Bob is refused again. Every step is printed with its
@@ -26,7 +26,6 @@ const SALARIES: &str = "name,age,salary,bonus\n\
 Alice,42,61000,5000\nBruno,35,52000,3000\nChloé,29,48500,2500\nDmitri,51,73000,8000\n\
 Emma,38,58000,4000\n\"Fox, Jr.\",45,64500,6000\nGrace,27,45000,1500\nHugo,33,51000,2000\n";
 /// Dev accounts of the story.
-const DEVELOPER: u32 = 1;
 const ALICE: u32 = 2;
 const BOB: u32 = 4;
 const RLC: u64 = 1_000_000_000;
@@ -42,7 +41,10 @@ pub(crate) fn run(args: DemoArgs, out: &Output) -> anyhow::Result<()> {
             }
         };
         let mut story = Story::new(out);
-        story.say(&format!("Starting the local stack in {}", dir.display()), json!({}));
+        story.say(
+            &format!("Starting the local stack in {}", dir.display()),
+            json!({}),
+        );
         let node = Node::start(NodeConfig {
             ports: Ports::any(),
             ..NodeConfig::new(dir.join("node"))
@@ -71,53 +73,64 @@ async fn play(node: &Node, story: &mut Story<'_>) -> anyhow::Result<()> {
         let network = network.clone();
         async move { Confide::connect(network, dev_account(index)?).await }
     };
-    let developer = connect(DEVELOPER).await?;
     let alice = connect(ALICE).await?;
     let bob = connect(BOB).await?;
-
-    let app = developer
-        .deploy_app(confide_node::apps::STATS.to_vec(), "stats", U256::from(RLC), U256::from(1000))
-        .await?;
+    let app = network
+        .app("stats")
+        .context("the stack did not deploy the stats app")?;
     story.say(
-        &format!("The developer deployed the stats iApp {} at {} per task", app.address, rlc(app.price)),
+        &format!("The developer's stats iApp is deployed: {app} (its wasm module's SHA-256 registered on-chain)"),
         json!({ "app": app }),
     );
 
     let mut csv = DataObject::new();
     csv.insert("file", DataValue::Binary(SALARIES.as_bytes().to_vec()));
-    let data = alice.protect_data(&csv, "salaries.csv", &mut |_| {}).await?;
+    let data = alice
+        .protect_data(&csv, "salaries.csv", &mut |_| {})
+        .await?;
     story.say(
-        &format!("Alice protected salaries.csv: {} (encrypted, stored, key at the SMS)", data.address),
+        &format!(
+            "Alice protected salaries.csv: {} (encrypted, stored, key at the SMS)",
+            data.address
+        ),
         json!({ "protectedData": data }),
     );
 
     let grant = Grant {
         protected_data: data.address,
-        authorized_app: app.address,
+        authorized_app: app,
         authorized_user: bob.address(),
         price_per_access: U256::from(2 * RLC),
         number_of_access: U256::from(3),
     };
     alice.grant_access(&grant, &mut |_| {}).await?;
     story.say(
-        &format!("Alice granted stats to Bob: 3 uses at {} each", rlc(grant.price_per_access)),
-        json!({ "uses": 3, "price": grant.price_per_access }),
+        &format!(
+            "Alice granted stats to Bob: 3 uses at {} each",
+            rlc(grant.price_per_access)
+        ),
+        json!({ "uses": 3, "price": grant.price_per_access.to_string() }),
     );
 
     bob.deposit(U256::from(20 * RLC)).await?;
-    story.say("Bob deposited 20 RLC to pay for tasks", json!({ "deposit": 20 * RLC }));
+    story.say(
+        "Bob deposited 20 RLC to pay for tasks",
+        json!({ "deposit": (20 * RLC).to_string() }),
+    );
 
     let alice_before = alice.balance(None).await?.stake;
     let request = |column: &str| ProcessRequest {
         protected_data: data.address,
-        app: app.address,
+        app,
         args: Some(column.to_owned()),
         max_price: MaxPrices::total(U256::from(5 * RLC)),
         wait: true,
         ..ProcessRequest::default()
     };
     for column in ["salary", "age", "bonus"] {
-        let processed = bob.process_protected_data(&request(column), &mut |_| {}).await?;
+        let processed = bob
+            .process_protected_data(&request(column), &mut |_| {})
+            .await?;
         let result = processed.result.context("the task has no result")?;
         let summary: Value = serde_json::from_slice(&result.file("result.json")?)
             .context("the app's result.json is not JSON")?;
@@ -135,14 +148,26 @@ async fn play(node: &Node, story: &mut Story<'_>) -> anyhow::Result<()> {
 
     let alice_after = alice.balance(None).await?.stake;
     let earned = alice_after - alice_before;
-    ensure!(earned == U256::from(6 * RLC), "Alice earned {} instead of 6 RLC", rlc(earned));
+    ensure!(
+        earned == U256::from(6 * RLC),
+        "Alice earned {} instead of 6 RLC",
+        rlc(earned)
+    );
     story.say(
-        &format!("Alice was paid {}: her account went from {} to {}", rlc(earned), rlc(alice_before), rlc(alice_after)),
-        json!({ "earned": earned }),
+        &format!(
+            "Alice was paid {}: her account went from {} to {}",
+            rlc(earned),
+            rlc(alice_before),
+            rlc(alice_after)
+        ),
+        json!({ "earned": earned.to_string() }),
     );
 
-    let refused = refused(&bob, &request("salary")).await?;
-    story.say(&format!("A 4th use is refused: {refused}"), json!({ "refused": refused }));
+    let refused = refusal(&bob, &request("salary")).await?;
+    story.say(
+        &format!("A 4th use is refused: {refused}"),
+        json!({ "refused": refused }),
+    );
 
     let one_more = Grant {
         number_of_access: U256::from(1),
@@ -150,20 +175,30 @@ async fn play(node: &Node, story: &mut Story<'_>) -> anyhow::Result<()> {
     };
     alice.grant_access(&one_more, &mut |_| {}).await?;
     let revoked = alice
-        .revoke_all_access(data.address, Some(app.address), None, &mut |_| {})
+        .revoke_all_access(data.address, Some(app), None, &mut |_| {})
         .await?;
-    ensure!(revoked.len() == 1, "{} accesses revoked instead of 1", revoked.len());
+    ensure!(
+        revoked.len() == 1,
+        "{} accesses revoked instead of 1",
+        revoked.len()
+    );
     story.say(
-        &format!("Alice granted Bob one more use, then revoked it (tx {})", revoked[0].transaction_hash),
+        &format!(
+            "Alice granted Bob one more use, then revoked it (tx {})",
+            revoked[0].transaction_hash
+        ),
         json!({ "revoked": revoked[0].transaction_hash }),
     );
-    let refused = refused(&bob, &request("salary")).await?;
-    story.say(&format!("Bob is refused after the revocation: {refused}"), json!({ "refused": refused }));
+    let refused = refusal(&bob, &request("salary")).await?;
+    story.say(
+        &format!("Bob is refused after the revocation: {refused}"),
+        json!({ "refused": refused }),
+    );
     Ok(())
 }
 
 /// Bob's request, which must be refused for want of access; returns why.
-async fn refused(bob: &Confide, request: &ProcessRequest) -> anyhow::Result<String> {
+async fn refusal(bob: &Confide, request: &ProcessRequest) -> anyhow::Result<String> {
     match bob.process_protected_data(request, &mut |_| {}).await {
         Err(error @ SdkError::NoAccess { .. }) => Ok(error.to_string()),
         Err(error) => Err(error.into()),
@@ -191,7 +226,8 @@ impl<'a> Story<'a> {
     fn say(&mut self, text: &str, mut details: Value) {
         let seconds = self.started.elapsed().as_secs_f64();
         if !self.out.is_json() {
-            self.out.result(&format!("[{seconds:6.2}s] {text}"), Value::Null);
+            self.out
+                .result(&format!("[{seconds:6.2}s] {text}"), Value::Null);
         }
         details["step"] = json!(text);
         details["seconds"] = json!((seconds * 1000.0).round() / 1000.0);

@@ -99,7 +99,11 @@ pub(crate) fn run_command(command: UserDataCommand, out: &Output) -> anyhow::Res
             bar.finish_and_clear();
             let granted = granted?;
             out.result(
-                &format!("Granted {}\norder {}", access_text(&granted), granted.order_hash),
+                &format!(
+                    "Granted {}\norder {}",
+                    access_text(&granted),
+                    granted.order_hash
+                ),
                 json!(granted),
             );
             Ok(())
@@ -121,7 +125,11 @@ pub(crate) fn run_command(command: UserDataCommand, out: &Output) -> anyhow::Res
             let text = if accesses.is_empty() {
                 format!("No open access to {data}")
             } else {
-                accesses.iter().map(access_text).collect::<Vec<_>>().join("\n")
+                accesses
+                    .iter()
+                    .map(access_text)
+                    .collect::<Vec<_>>()
+                    .join("\n")
             };
             out.result(&text, json!(accesses));
             Ok(())
@@ -141,7 +149,11 @@ pub(crate) fn run_command(command: UserDataCommand, out: &Output) -> anyhow::Res
             let revoked = revoked?;
             let mut text = format!("Revoked {} access(es) to {data}", revoked.len());
             for one in &revoked {
-                text.push_str(&format!("\n  {} (tx {})", access_text(&one.access), one.transaction_hash));
+                text.push_str(&format!(
+                    "\n  {} (tx {})",
+                    access_text(&one.access),
+                    one.transaction_hash
+                ));
             }
             out.result(&text, json!(revoked));
             Ok(())
@@ -201,10 +213,12 @@ pub(crate) fn run_command(command: UserDataCommand, out: &Output) -> anyhow::Res
             let mut value = json!(processed);
             if let Some(result) = &processed.result {
                 value["status"] = json!("COMPLETED");
-                value["files"] = json!(files.unwrap_or_else(|| result
-                    .files()
-                    .map(|files| files.into_keys().collect())
-                    .unwrap_or_default()));
+                value["files"] = json!(files.unwrap_or_else(|| {
+                    result
+                        .files()
+                        .map(|files| files.into_keys().collect())
+                        .unwrap_or_default()
+                }));
             }
             out.result(text.trim_end(), value);
             Ok(())
@@ -213,13 +227,20 @@ pub(crate) fn run_command(command: UserDataCommand, out: &Output) -> anyhow::Res
 }
 
 /// The app `name_or_address` names on the network.
-fn app_of(sdk: &confide_sdk::Confide, name_or_address: &str) -> anyhow::Result<alloy_primitives::Address> {
+fn app_of(
+    sdk: &confide_sdk::Confide,
+    name_or_address: &str,
+) -> anyhow::Result<alloy_primitives::Address> {
     let network = sdk.network();
     network.app(name_or_address).with_context(|| {
         let known: Vec<&str> = network.apps.keys().map(String::as_str).collect();
         format!(
             "{name_or_address:?} is neither an address nor an app of this network (it knows: {})",
-            if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
         )
     })
 }

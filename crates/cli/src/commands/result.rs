@@ -16,13 +16,21 @@ use std::path::Path;
 
 pub(crate) fn run(command: ResultCommand, out: &Output) -> anyhow::Result<()> {
     match command {
-        ResultCommand::Get { task, out: dir, user } => super::user::run(&user, async |sdk| {
+        ResultCommand::Get {
+            task,
+            out: dir,
+            user,
+        } => super::user::run(&user, async |sdk| {
             let (bar, mut report) = super::user::progress(out);
             let result = sdk.get_result_from_completed_task(task, &mut report).await;
             bar.finish_and_clear();
             let files = super::user::write_result(&result?, &dir)?;
             out.result(
-                &format!("Result of task {task} written to {}:\n  {}", dir.display(), files.join("\n  ")),
+                &format!(
+                    "Result of task {task} written to {}:\n  {}",
+                    dir.display(),
+                    files.join("\n  ")
+                ),
                 json!({ "taskId": task, "out": dir, "files": files }),
             );
             Ok(())

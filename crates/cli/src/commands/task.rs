@@ -20,24 +20,26 @@ pub(crate) fn run_command(command: TaskCommand, out: &Output) -> anyhow::Result<
             task,
             timeout,
             user,
-        } => run(&user, async |sdk| {
-            let (bar, mut report) = progress(out);
-            let status = sdk
-                .wait_for_task(task, Duration::from_secs(timeout), &mut report)
-                .await;
-            bar.finish_and_clear();
-            let status = status?;
-            anyhow::ensure!(
-                status == TaskStatus::Completed,
-                "task {task} ended {}: it has no result",
-                status.as_str()
-            );
-            out.result(
+        } => {
+            run(&user, async |sdk| {
+                let (bar, mut report) = progress(out);
+                let status = sdk
+                    .wait_for_task(task, Duration::from_secs(timeout), &mut report)
+                    .await;
+                bar.finish_and_clear();
+                let status = status?;
+                anyhow::ensure!(
+                    status == TaskStatus::Completed,
+                    "task {task} ended {}: it has no result",
+                    status.as_str()
+                );
+                out.result(
                 &format!("Task {task} COMPLETED: `confide result get {task} --out DIR` reads its result"),
                 json!({ "taskId": task, "status": status }),
             );
-            Ok(())
-        }),
+                Ok(())
+            })
+        }
     }
 }
 

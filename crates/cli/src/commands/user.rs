@@ -48,7 +48,9 @@ pub(crate) async fn connect(user: &UserArgs) -> anyhow::Result<Confide> {
         }
     };
     let key = result_key(signer.address())?;
-    Ok(Confide::connect(network, signer).await?.with_result_key(key))
+    Ok(Confide::connect(network, signer)
+        .await?
+        .with_result_key(key))
 }
 
 /// The account's result key: results of its requests are encrypted for it. Made at first use
@@ -94,7 +96,8 @@ pub(crate) fn progress(out: &Output) -> (ProgressBar, impl FnMut(Status) + Send 
 
 /// `amount` nRLC for people: `2 RLC`, `0.5 RLC`.
 pub(crate) fn rlc(amount: U256) -> String {
-    let text = alloy_primitives::utils::format_units(amount, 9).unwrap_or_else(|_| amount.to_string());
+    let text =
+        alloy_primitives::utils::format_units(amount, 9).unwrap_or_else(|_| amount.to_string());
     let text = text.trim_end_matches('0').trim_end_matches('.');
     format!("{text} RLC")
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::{assert_code, http, path, stderr};
 
 /// Every port flag at 0 (free ports), one worker.
-fn dev_args(data_dir: &Path) -> Vec<String> {
+pub(crate) fn dev_args(data_dir: &Path) -> Vec<String> {
     let mut args: Vec<String> = ["dev", "--workers", "1", "--data-dir", path(data_dir)]
         .iter()
         .map(|arg| (*arg).to_owned())
@@ -23,7 +23,7 @@ fn dev_args(data_dir: &Path) -> Vec<String> {
     args
 }
 
-fn command(home: &Path, args: &[String]) -> Command {
+pub(crate) fn command(home: &Path, args: &[String]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_confide"));
     command
         .args(args)
@@ -34,7 +34,7 @@ fn command(home: &Path, args: &[String]) -> Command {
 }
 
 /// A running `confide dev`, killed when dropped.
-struct Dev {
+pub(crate) struct Dev {
     child: Child,
     /// Kept open: the node must never write into a closed pipe.
     _stdout: BufReader<ChildStdout>,
@@ -45,7 +45,7 @@ struct Dev {
 }
 
 impl Dev {
-    fn start(home: &Path, args: &[String], stderr_file: &Path) -> Self {
+    pub(crate) fn start(home: &Path, args: &[String], stderr_file: &Path) -> Self {
         let mut child = command(home, args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -80,7 +80,7 @@ impl Dev {
     }
 
     /// Sends SIGTERM and waits; returns the exit code.
-    fn terminate(mut self) -> Option<i32> {
+    pub(crate) fn terminate(mut self) -> Option<i32> {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         assert!(sent.success());

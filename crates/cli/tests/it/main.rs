@@ -14,6 +14,7 @@ mod result;
 mod sms;
 mod storage;
 mod tee;
+mod walkthrough;
 mod wallet;
 mod workerpool;
 
@@ -112,17 +113,40 @@ pub(crate) fn path(p: &Path) -> &str {
 }
 
 #[test]
-fn demo_runs_every_step() {
-    let output = confide(&["--json", "demo"]);
+fn demo_plays_the_whole_story_on_the_embedded_stack() {
+    let home = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_confide"))
+        .args(["--json", "demo"])
+        .env("CONFIDE_HOME", home.path())
+        .output()
+        .unwrap();
     assert_code(&output, 0);
-    let steps = &json(&output)["steps"];
-    for step in [
-        "wallets", "protect", "grant", "request", "compute", "result", "deliver",
-    ] {
-        assert!(steps.get(step).is_some(), "missing step {step}");
-    }
-    assert_eq!(steps["compute"]["tamperRefused"], true);
-    assert_eq!(steps["deliver"]["roundTrip"], true);
+    let document = json(&output);
+    assert_eq!(document["success"], true);
+    let steps = document["steps"].as_array().unwrap();
+    let results: Vec<&serde_json::Value> =
+        steps.iter().filter_map(|step| step.get("result")).collect();
+    // Three columns summarized from the protected CSV, decrypted by Bob.
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0]["column"], "salary");
+    assert_eq!(results[0]["count"], 8);
+    assert_eq!(results[0]["mean"], 56625);
+    assert_eq!(results[1]["median"], 36.5);
+    let earned = steps.iter().find_map(|step| step.get("earned")).unwrap();
+    assert_eq!(earned, "6000000000");
+    let refusals = steps
+        .iter()
+        .filter(|step| step.get("refused").is_some())
+        .count();
+    assert_eq!(
+        refusals, 2,
+        "the 4th use and the use after revocation are refused"
+    );
+    let times: Vec<f64> = steps
+        .iter()
+        .map(|step| step["seconds"].as_f64().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|pair| pair[0] <= pair[1]), "{times:?}");
 }
 
 #[test]

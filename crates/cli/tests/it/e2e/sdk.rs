@@ -202,19 +202,8 @@ fn the_sdk_protects_grants_processes_and_revokes() {
             .await;
         assert!(matches!(error, Err(SdkError::Result { .. })), "{error:?}");
 
-        // Both uses are spent: a third is refused once the market saw the second deal.
-        eventually(
-            "the spent access to leave the market",
-            std::time::Duration::from_secs(30),
-            || async {
-                bob.get_granted_access(&bobs)
-                    .await
-                    .unwrap()
-                    .is_empty()
-                    .then_some(())
-            },
-        )
-        .await;
+        // Both uses are spent: a third is refused at once (the chain's consumed volume counts,
+        // the book may list the order a block longer).
         let error = bob
             .process_protected_data(&request, &mut |_| {})
             .await

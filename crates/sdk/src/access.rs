@@ -28,6 +28,35 @@ pub struct Grant {
     pub number_of_access: U256,
 }
 
+impl Grant {
+    /// One free use of `protected_data` by `app` for `user` (the zero address: anyone).
+    pub fn new(protected_data: Address, app: Address, user: Address) -> Self {
+        Self {
+            protected_data,
+            authorized_app: app,
+            authorized_user: user,
+            price_per_access: U256::ZERO,
+            number_of_access: U256::from(1),
+        }
+    }
+
+    /// Each use costs `price` nRLC.
+    pub fn price(self, price: U256) -> Self {
+        Self {
+            price_per_access: price,
+            ..self
+        }
+    }
+
+    /// `uses` uses.
+    pub fn uses(self, uses: u64) -> Self {
+        Self {
+            number_of_access: U256::from(uses),
+            ..self
+        }
+    }
+}
+
 /// An access: the signed dataset order and how many uses remain.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -62,6 +91,16 @@ pub struct AccessQuery {
     /// Accesses this requester may use (those open to anyone included).
     pub authorized_user: Option<Address>,
     pub page: u64,
+}
+
+impl AccessQuery {
+    /// Every open access to `protected_data`.
+    pub fn of(protected_data: Address) -> Self {
+        Self {
+            protected_data: Some(protected_data),
+            ..Self::default()
+        }
+    }
 }
 
 /// A revoked access.

@@ -45,6 +45,11 @@ pub use task::{TaskInfo, TaskStatus};
 
 use alloy_signer_local::PrivateKeySigner;
 
+/// `amount` RLC in nRLC, the unit of every price and balance.
+pub fn rlc(amount: u64) -> alloy_primitives::U256 {
+    alloy_primitives::U256::from(amount) * alloy_primitives::U256::from(1_000_000_000u64)
+}
+
 /// Dev account `index` of the dev chain's public mnemonic (for `confide dev` only: anyone can
 /// spend from these keys).
 pub fn dev_account(index: u32) -> Result<PrivateKeySigner, SdkError> {

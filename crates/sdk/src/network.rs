@@ -87,6 +87,14 @@ impl Network {
             .or_else(|| self.apps.get(name_or_address).copied())
     }
 
+    /// Reads the network file at [`Self::default_path`] (the one `confide dev` writes).
+    pub fn read_default() -> Result<Self, NetworkError> {
+        let path = Self::default_path().ok_or_else(|| NetworkError::Missing {
+            path: PathBuf::from("$HOME/.confide").join(NETWORK_FILE),
+        })?;
+        Self::read(&path)
+    }
+
     /// Reads a network file.
     pub fn read(path: &Path) -> Result<Self, NetworkError> {
         let text = std::fs::read_to_string(path).map_err(|source| {

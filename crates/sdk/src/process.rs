@@ -56,6 +56,38 @@ pub struct ProcessRequest {
     pub wait: bool,
 }
 
+impl ProcessRequest {
+    /// A free run of `app` on `protected_data`, not waited for.
+    pub fn new(protected_data: Address, app: Address) -> Self {
+        Self {
+            protected_data,
+            app,
+            ..Self::default()
+        }
+    }
+
+    /// The app's command line.
+    pub fn args(self, args: &str) -> Self {
+        Self {
+            args: Some(args.to_owned()),
+            ..self
+        }
+    }
+
+    /// At most `max` nRLC for the whole task.
+    pub fn max_price(self, max: U256) -> Self {
+        Self {
+            max_price: MaxPrices::total(max),
+            ..self
+        }
+    }
+
+    /// Wait for the result.
+    pub fn wait(self) -> Self {
+        Self { wait: true, ..self }
+    }
+}
+
 /// A task bought, and its result when waited for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -67,6 +67,24 @@ pub struct DataQuery {
     pub page_size: u64,
 }
 
+impl DataQuery {
+    /// The protected data of `owner`.
+    pub fn by_owner(owner: Address) -> Self {
+        Self {
+            owner: Some(owner),
+            ..Self::default()
+        }
+    }
+
+    /// The protected data whose schema has every `path:type` of `entries`.
+    pub fn by_schema(entries: &[&str]) -> Self {
+        Self {
+            schema: entries.iter().map(|entry| (*entry).to_owned()).collect(),
+            ..Self::default()
+        }
+    }
+}
+
 /// A transfer of ownership, done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

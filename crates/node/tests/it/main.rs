@@ -2,7 +2,7 @@
 //! register, the network file is written, and a restart finds the same state.
 #![allow(clippy::unwrap_used)]
 
-mod task;
+mod walkthrough;
 
 use std::time::Duration;
 

@@ -79,6 +79,7 @@ pub(crate) enum Command {
     #[command(subcommand)]
     Result(ResultCommand),
     /// A guided tour of what runs offline: wallet, signed orders, sealed data, encrypted result.
+    #[command(after_help = "Example:\n  confide demo")]
     Demo(DemoArgs),
     /// Measurements of the protocol contracts.
     #[command(subcommand)]
@@ -93,14 +94,21 @@ pub(crate) enum Command {
     /// The Secret Management Service: dataset keys and app, requester and result secrets,
     /// encrypted at rest, released only to attested enclaves of active tasks. Serves HTTP until
     /// SIGINT/SIGTERM.
+    #[command(after_help = "Example:\n  confide sms --rpc http://127.0.0.1:8545 --dev")]
     Sms(SmsArgs),
     /// The indexer: follows the protocol's events with confirmations into a database (SQLite
     /// or PostgreSQL) and serves protected data, assets, deals, tasks and accounts over HTTP
     /// until SIGINT/SIGTERM.
+    #[command(
+        after_help = "Example:\n  confide indexer --rpc http://127.0.0.1:8545 --database postgres://indexer:secret@127.0.0.1/indexer"
+    )]
     Indexer(IndexerArgs),
     /// The market: the order book of app, dataset, workerpool and request orders (iExec's
     /// market API), each checked against the chain at publication and kept in step with its
     /// events. Serves HTTP until SIGINT/SIGTERM.
+    #[command(
+        after_help = "Example:\n  confide market --rpc http://127.0.0.1:8545 --confirmations 2"
+    )]
     Market(MarketArgs),
     /// Attestation: verify Intel DCAP quotes (TDX, SGX) against Intel's collateral.
     #[command(subcommand)]
@@ -108,10 +116,16 @@ pub(crate) enum Command {
     /// A workerpool's scheduler: keeps the pool's order on the market, takes its deals, runs
     /// every task on registered workers through to COMPLETED (or claims it at its deadline).
     /// Serves the workers' API over HTTP until SIGINT/SIGTERM.
+    #[command(
+        after_help = "Example:\n  confide scheduler --keystore pool.json --sms http://127.0.0.1:13300 --market http://127.0.0.1:13400"
+    )]
     Scheduler(SchedulerArgs),
     /// A worker: registers with a workerpool's scheduler, pulls tasks, checks each on-chain,
     /// runs the iApp in the sandbox (in an attested enclave session for TEE tasks), stores the
     /// result and contributes. Serves its status over HTTP until SIGINT/SIGTERM.
+    #[command(
+        after_help = "Example:\n  confide worker --keystore worker.json --scheduler http://127.0.0.1:13600 --tee tdx"
+    )]
     Worker(WorkerArgs),
     /// The whole local network in one process, for development: the dev chain (JSON-RPC),
     /// storage, the SMS (dev mode: simulated TEE evidence accepted), the market, the indexer, a
@@ -229,6 +243,9 @@ pub(crate) enum TeeCommand {
     /// Verify a DCAP quote offline against its collateral and check it with a policy; prints
     /// the measurements and TCB status. Exit 3 when the quote does not verify or the policy
     /// refuses it.
+    #[command(
+        after_help = "Example:\n  confide tee verify-quote quote.bin --collateral collateral/"
+    )]
     VerifyQuote {
         /// The quote: a binary file, or a text file of hex.
         quote: PathBuf,
@@ -249,6 +266,7 @@ pub(crate) enum TeeCommand {
 #[derive(Debug, Subcommand)]
 pub(crate) enum StorageCommand {
     /// Store a file; prints its CID (`ipfs add --cid-version=1`'s).
+    #[command(after_help = "Example:\n  confide storage add salaries.csv")]
     Add {
         /// The file (`-` for standard input).
         file: PathBuf,
@@ -256,6 +274,7 @@ pub(crate) enum StorageCommand {
         store: StoreArgs,
     },
     /// Write file CID to OUT, every block verified; OUT appears only when complete.
+    #[command(after_help = "Example:\n  confide storage get bafkreih… salaries.csv")]
     Get {
         /// The CID (`bafy…`, `bafk…`, `Qm…`, or another multibase form).
         cid: String,
@@ -271,6 +290,7 @@ pub(crate) enum StorageCommand {
     /// Serve the store over HTTP until SIGINT/SIGTERM: the gateway (`GET /ipfs/CID`, byte
     /// ranges, raw blocks) and Kubo's RPC for it (`/api/v0/add`, `cat`, `block/get`, `pin`).
     /// Uploads are not authenticated: listen beyond loopback only on a trusted network.
+    #[command(after_help = "Example:\n  confide storage serve --listen 127.0.0.1:5001")]
     Serve {
         /// Address to listen on (port 0 picks a free one).
         #[arg(long, default_value = "127.0.0.1:5001")]
@@ -300,11 +320,16 @@ pub(crate) enum ChainCommand {
     /// Run a local dev chain (like anvil) with Confide's protocol deployed and funded dev
     /// accounts, serving Ethereum JSON-RPC until SIGINT/SIGTERM. Its state is persisted and
     /// reloaded at the next start.
+    #[command(after_help = "Example:\n  confide chain dev --port 8545 --ephemeral")]
     Dev(ChainDevArgs),
     /// Deploy and configure the protocol on any EVM node (anvil, geth, reth, an L2, a dev
     /// chain) from a keystore, and write a deployment file.
+    #[command(
+        after_help = "Example:\n  confide chain deploy --rpc http://127.0.0.1:8545 --keystore deployer.json"
+    )]
     Deploy(ChainDeployArgs),
     /// Print where the protocol lives: chain id, block height, node, contract addresses.
+    #[command(after_help = "Example:\n  confide chain info --rpc http://127.0.0.1:8545")]
     Info(ChainInfoArgs),
 }
 
@@ -371,6 +396,7 @@ pub(crate) struct ChainDevArgs {
 pub(crate) enum BenchCommand {
     /// Gas of the protocol's scenarios (TEE task, replicated task, bulk deal), on Confide and
     /// on the reference PoCo side by side, in fresh in-process EVMs.
+    #[command(after_help = "Example:\n  confide bench gas --json")]
     Gas {
         /// The extracted reference PoCo npm package (get it with scripts/reference-poco).
         #[arg(
@@ -555,6 +581,9 @@ pub(crate) struct KeystoreArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum OrderCommand {
     /// Print an order's EIP-712 hash (its id on-chain and in the order book).
+    #[command(
+        after_help = "Example:\n  confide order hash order.json --chain-id 31337 --verifying-contract 0xC0FF…EE01"
+    )]
     Hash {
         #[command(flatten)]
         domain: DomainArgs,
@@ -562,6 +591,9 @@ pub(crate) enum OrderCommand {
         input: OrderInput,
     },
     /// Sign an order and print it with its `sign` field.
+    #[command(
+        after_help = "Example:\n  confide order sign order.json --chain-id 31337 --verifying-contract 0xC0FF…EE01 --keystore alice.json"
+    )]
     Sign {
         #[command(flatten)]
         domain: DomainArgs,
@@ -574,6 +606,9 @@ pub(crate) enum OrderCommand {
         output: Option<PathBuf>,
     },
     /// Exit 0 if the order's `sign` is a valid signature by --signer, 3 otherwise.
+    #[command(
+        after_help = "Example:\n  confide order verify signed.json --chain-id 31337 --verifying-contract 0xC0FF…EE01 --signer 0x3C44…93BC"
+    )]
     Verify {
         #[command(flatten)]
         domain: DomainArgs,
@@ -599,6 +634,7 @@ pub(crate) enum DataCommand {
     #[command(flatten)]
     User(UserDataCommand),
     /// Encrypt a file; prints the on-chain checksum. Streams: constant memory.
+    #[command(after_help = "Example:\n  confide data seal record.zip record.sealed")]
     Seal {
         /// Plaintext file.
         input: PathBuf,
@@ -613,6 +649,9 @@ pub(crate) enum DataCommand {
         key_file: Option<PathBuf>,
     },
     /// Decrypt a sealed file (format detected). Nothing is written unless all of it authenticates.
+    #[command(
+        after_help = "Example:\n  confide data unseal record.sealed record.zip --key-file record.sealed.key"
+    )]
     Unseal {
         /// Sealed file.
         input: PathBuf,
@@ -627,8 +666,12 @@ pub(crate) enum DataCommand {
 #[derive(Debug, Subcommand)]
 pub(crate) enum WalletCommand {
     /// Create a new key in a keystore file.
+    #[command(after_help = "Example:\n  confide wallet create --keystore alice.json")]
     Create(NewKeystoreArgs),
     /// Put an existing private key in a keystore file.
+    #[command(
+        after_help = "Example:\n  confide wallet import --private-key-file key.txt --keystore alice.json"
+    )]
     Import {
         /// File holding the private key as hex (0x optional).
         #[arg(long)]
@@ -637,6 +680,7 @@ pub(crate) enum WalletCommand {
         target: NewKeystoreArgs,
     },
     /// Print a keystore's address (no password needed).
+    #[command(after_help = "Example:\n  confide wallet show --keystore alice.json")]
     Show {
         /// The keystore file.
         #[arg(long, env = "CONFIDE_KEYSTORE")]
@@ -682,12 +726,16 @@ pub(crate) enum ResultCommand {
         user: UserArgs,
     },
     /// Generate an X25519 result key pair as PEM files: FILE (private) and FILE.pub.
+    #[command(after_help = "Example:\n  confide result keygen --out result-key.pem")]
     Keygen {
         /// Private key file to write (the public key goes to <file>.pub).
         #[arg(long)]
         out: PathBuf,
     },
     /// Encrypt a result archive for a beneficiary's public key.
+    #[command(
+        after_help = "Example:\n  confide result encrypt result.zip result.enc --public-key result-key.pem.pub"
+    )]
     Encrypt {
         /// Result zip.
         input: PathBuf,
@@ -701,6 +749,9 @@ pub(crate) enum ResultCommand {
         format: Option<ResultFormatArg>,
     },
     /// Decrypt an encrypted result (Confide HPKE or iExec RSA layout, detected).
+    #[command(
+        after_help = "Example:\n  confide result decrypt result.enc result.zip --key result-key.pem"
+    )]
     Decrypt {
         /// Encrypted result.
         input: PathBuf,
@@ -807,5 +858,36 @@ mod tests {
             rewrite(&["confide", "data", "protect", r#"--json={"a":1}"#]),
             ["confide", "data", "protect", r#"--object={"a":1}"#]
         );
+    }
+}
+
+#[cfg(test)]
+mod help {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// The commands users run, by path, that lack an example in their `--help`.
+    fn without_example(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        let path = format!("{path} {}", command.get_name()).trim().to_owned();
+        if command.has_subcommands() {
+            for sub in command.get_subcommands() {
+                without_example(sub, &path, missing);
+            }
+            return;
+        }
+        let help = command
+            .get_after_help()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        if !help.contains("Example") {
+            missing.push(path);
+        }
+    }
+
+    #[test]
+    fn every_command_has_an_example() {
+        let mut missing = Vec::new();
+        without_example(&Cli::command(), "", &mut missing);
+        assert!(missing.is_empty(), "no example in --help of: {missing:#?}");
     }
 }

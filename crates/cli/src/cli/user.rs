@@ -252,7 +252,15 @@ pub(crate) fn parse_amount(text: &str) -> Result<U256, String> {
         .or_else(|| text.strip_suffix("rlc"))
         .filter(|rest| !rest.ends_with(['n', 'N']))
     {
-        return alloy_primitives::utils::parse_units(rlc.trim(), 9)
+        let rlc = rlc.trim();
+        // 1 nRLC is the smallest amount: finer fractions would be rounded away.
+        if rlc
+            .split_once('.')
+            .is_some_and(|(_, fraction)| fraction.len() > 9)
+        {
+            return Err(invalid());
+        }
+        return alloy_primitives::utils::parse_units(rlc, 9)
             .map(Into::into)
             .map_err(|_| invalid());
     }

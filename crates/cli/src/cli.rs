@@ -138,16 +138,22 @@ pub(crate) enum Command {
     Dev(DevArgs),
 }
 
-/// The chain a service reads: its node and its deployment.
+/// The chain a service reads: its node and its deployment, given one by one or by a network
+/// file (the configuration `confide dev` writes: the chain, its deployment and the services'
+/// URLs, each flag overriding it).
 #[derive(Debug, Args)]
 pub(crate) struct ChainConnection {
-    /// JSON-RPC URL of the chain.
-    #[arg(long, env = "CONFIDE_RPC", default_value = "http://127.0.0.1:8545")]
-    pub(crate) rpc: String,
-    /// The deployment file; without it the node is asked (a Confide dev chain tells its
-    /// genesis deployment).
+    /// JSON-RPC URL of the chain [default: the network file's, else http://127.0.0.1:8545].
+    #[arg(long, env = "CONFIDE_RPC")]
+    pub(crate) rpc: Option<String>,
+    /// The deployment file [default: the network file's; else the node is asked (a Confide
+    /// dev chain tells its genesis deployment)].
     #[arg(long, env = "CONFIDE_DEPLOYMENT")]
     pub(crate) deployment: Option<PathBuf>,
+    /// A network file (`confide dev` writes `~/.confide/network.json`) with the chain, its
+    /// deployment and the other services' URLs.
+    #[arg(long, env = "CONFIDE_NETWORK", value_name = "FILE")]
+    pub(crate) network: Option<PathBuf>,
 }
 
 /// `confide sms`.
@@ -352,13 +358,8 @@ pub(crate) struct ChainDeployArgs {
 /// `confide chain info`.
 #[derive(Debug, Args)]
 pub(crate) struct ChainInfoArgs {
-    /// JSON-RPC URL of the node.
-    #[arg(long, env = "CONFIDE_RPC", default_value = "http://127.0.0.1:8545")]
-    pub(crate) rpc: String,
-    /// The deployment file; without it the node is asked (a Confide dev chain tells its
-    /// genesis deployment).
-    #[arg(long, env = "CONFIDE_DEPLOYMENT")]
-    pub(crate) deployment: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) chain: ChainConnection,
 }
 
 /// `confide chain dev`.
@@ -460,11 +461,12 @@ pub(crate) struct SchedulerArgs {
     /// directory, else a new one registered now and recorded].
     #[arg(long)]
     pub(crate) workerpool: Option<alloy_primitives::Address>,
-    /// The SMS of TEE tasks (enclave challenges); without it TEE deals are not run.
+    /// The SMS of TEE tasks (enclave challenges); without it (and without a network file)
+    /// TEE deals are not run.
     #[arg(long, env = "CONFIDE_SMS")]
     pub(crate) sms: Option<String>,
-    /// The market the pool's workerpool order is kept on sale in; without it none is
-    /// published.
+    /// The market the pool's workerpool order is kept on sale in; without it (and without a
+    /// network file) none is published.
     #[arg(long, env = "CONFIDE_MARKET")]
     pub(crate) market: Option<String>,
     /// Price per task of the pool's order, nRLC.
@@ -483,13 +485,10 @@ pub(crate) struct SchedulerArgs {
     /// Category of the pool's order (0: XS).
     #[arg(long, default_value_t = 0)]
     pub(crate) category: u64,
-    /// Storage node (IPFS RPC API) replicated tasks' results are stored in.
-    #[arg(
-        long,
-        env = "CONFIDE_IPFS_API",
-        default_value = "http://127.0.0.1:5001"
-    )]
-    pub(crate) ipfs: String,
+    /// Storage node (IPFS RPC API) replicated tasks' results are stored in [default: the
+    /// network file's, else http://127.0.0.1:5001].
+    #[arg(long, env = "CONFIDE_IPFS_API")]
+    pub(crate) ipfs: Option<String>,
     /// Where the database and the pool's address live by default [default:
     /// $CONFIDE_HOME/scheduler, else ~/.confide/scheduler].
     #[arg(long)]
@@ -527,13 +526,10 @@ pub(crate) enum TeeBackendArg {
 /// `confide worker`.
 #[derive(Debug, Args)]
 pub(crate) struct WorkerArgs {
-    /// The scheduler of the workerpool to work for.
-    #[arg(
-        long,
-        env = "CONFIDE_SCHEDULER",
-        default_value = "http://127.0.0.1:13600"
-    )]
-    pub(crate) scheduler: String,
+    /// The scheduler of the workerpool to work for [default: the network file's, else
+    /// http://127.0.0.1:13600].
+    #[arg(long, env = "CONFIDE_SCHEDULER")]
+    pub(crate) scheduler: Option<String>,
     /// Address of the worker's status endpoint (port 0 picks a free one, printed).
     #[arg(long, default_value = "127.0.0.1:13700")]
     pub(crate) listen: std::net::SocketAddr,
@@ -545,13 +541,10 @@ pub(crate) struct WorkerArgs {
     #[arg(long)]
     pub(crate) password_file: Option<PathBuf>,
     /// Storage node (IPFS RPC API: Kubo's or a `confide storage serve`) apps and datasets are
-    /// fetched from and results stored in.
-    #[arg(
-        long,
-        env = "CONFIDE_IPFS_API",
-        default_value = "http://127.0.0.1:5001"
-    )]
-    pub(crate) ipfs: String,
+    /// fetched from and results stored in [default: the network file's, else
+    /// http://127.0.0.1:5001].
+    #[arg(long, env = "CONFIDE_IPFS_API")]
+    pub(crate) ipfs: Option<String>,
     /// Where tasks are run [default: $CONFIDE_HOME/worker, else ~/.confide/worker].
     #[arg(long)]
     pub(crate) work_dir: Option<PathBuf>,

@@ -17,6 +17,8 @@ use crate::cli::SchedulerArgs;
 use crate::output::Output;
 
 /// The file in the data directory recording the pool a scheduler created.
+use super::service::{DEFAULT_IPFS, url_of};
+
 const WORKERPOOL_FILE: &str = "workerpool";
 
 pub(crate) fn run(args: SchedulerArgs, out: &Output) -> anyhow::Result<()> {
@@ -25,7 +27,26 @@ pub(crate) fn run(args: SchedulerArgs, out: &Output) -> anyhow::Result<()> {
 
 async fn serve_until_stopped(args: SchedulerArgs, out: &Output) -> anyhow::Result<()> {
     let mut signals = crate::commands::chain::dev::StopSignals::install()?;
+    let network = args.chain.network()?;
     let mut chain = super::service::connect_chain(&args.chain).await?;
+    let sms = url_of(
+        args.sms.as_ref(),
+        network.as_ref(),
+        |n| Some(n.sms.clone()),
+        None,
+    );
+    let market = url_of(
+        args.market.as_ref(),
+        network.as_ref(),
+        |n| Some(n.market.clone()),
+        None,
+    );
+    let ipfs = url_of(
+        args.ipfs.as_ref(),
+        network.as_ref(),
+        |n| Some(n.storage.clone()),
+        Some(DEFAULT_IPFS),
+    );
     let wallet = super::service::load_wallet(
         &args.wallet,
         args.password_file.as_deref(),
@@ -44,7 +65,7 @@ async fn serve_until_stopped(args: SchedulerArgs, out: &Output) -> anyhow::Resul
     };
     let database =
         super::service::database_url(args.database.as_deref(), Some(&data_dir), "scheduler")?;
-    let tag = match (&args.tag, &args.sms) {
+    let tag = match (&args.tag, &sms) {
         (Some(names), _) => Tag::from_names(
             &names
                 .split(',')
@@ -57,7 +78,7 @@ async fn serve_until_stopped(args: SchedulerArgs, out: &Output) -> anyhow::Resul
         (None, None) => Tag::NONE,
     };
     let config = SchedulerConfig {
-        sms_url: args.sms.clone(),
+        sms_url: sms,
         confirmations: args.confirmations,
         timing: Timing {
             heartbeat_interval: Duration::from_secs(args.heartbeat_interval),
@@ -65,7 +86,7 @@ async fn serve_until_stopped(args: SchedulerArgs, out: &Output) -> anyhow::Resul
             poll_interval: Duration::from_millis(args.poll_interval_ms),
             ..Timing::default()
         },
-        market: args.market.clone().map(|url| MarketPublishing {
+        market: market.map(|url| MarketPublishing {
             url,
             policy: OrderPolicy {
                 price: U256::from(args.price),
@@ -77,8 +98,9 @@ async fn serve_until_stopped(args: SchedulerArgs, out: &Output) -> anyhow::Resul
         }),
         ..SchedulerConfig::new(workerpool, database.clone())
     };
-    let storage: Arc<dyn Storage> =
-        Arc::new(IpfsStore::new(IpfsConfig::new(args.ipfs.clone())).context("invalid --ipfs")?);
+    let storage: Arc<dyn Storage> = Arc::new(
+        IpfsStore::new(IpfsConfig::new(ipfs.unwrap_or_default())).context("invalid --ipfs")?,
+    );
     let scheduler = Arc::new(
         Scheduler::new(config, chain, wallet.clone(), storage)
             .await

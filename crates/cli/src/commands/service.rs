@@ -13,6 +13,7 @@ use confide_chain::deploy::Deployment;
 use crate::cli::{ChainConnection, KeystoreArgs, ServiceWallet};
 use alloy_signer_local::PrivateKeySigner;
 use confide_chain::devchain::{DEFAULT_MNEMONIC, derive_accounts};
+use confide_sdk::Network;
 
 /// How long tasks get to finish once a service is told to stop.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -28,19 +29,71 @@ pub(crate) fn run(service: impl Future<Output = anyhow::Result<()>>) -> anyhow::
     result
 }
 
-/// A read client of the chain: the deployment from its file, else asked of the node.
-pub(crate) async fn connect_chain(chain: &ChainConnection) -> anyhow::Result<Client<RootProvider>> {
-    let provider = http_provider(&chain.rpc).context("invalid --rpc")?;
-    let config = ClientConfig::default();
-    let deployment = match &chain.deployment {
-        Some(path) => Deployment::read(path)?,
-        None => dev_chain_deployment(&provider, config.retry)
+/// The storage node when neither a flag nor a network file names one.
+pub(crate) const DEFAULT_IPFS: &str = "http://127.0.0.1:5001";
+/// The scheduler when neither a flag nor a network file names one.
+pub(crate) const DEFAULT_SCHEDULER: &str = "http://127.0.0.1:13600";
+
+/// The chain's node when neither a flag nor a network file names one.
+const DEFAULT_RPC: &str = "http://127.0.0.1:8545";
+
+impl ChainConnection {
+    /// The network file, when one is given.
+    pub(crate) fn network(&self) -> anyhow::Result<Option<Network>> {
+        self.network
+            .as_deref()
+            .map(Network::read)
+            .transpose()
+            .map_err(Into::into)
+    }
+
+    /// The chain's JSON-RPC URL: `--rpc`, else the network file's, else the default.
+    pub(crate) fn rpc(&self, network: Option<&Network>) -> String {
+        self.rpc
+            .clone()
+            .or_else(|| network.map(|network| network.rpc.clone()))
+            .unwrap_or_else(|| DEFAULT_RPC.to_owned())
+    }
+
+    /// The deployment: `--deployment`'s file, else the network file's, else asked of the node.
+    pub(crate) async fn deployment(
+        &self,
+        network: Option<&Network>,
+        provider: &RootProvider,
+    ) -> anyhow::Result<Deployment> {
+        if let Some(path) = &self.deployment {
+            return Ok(Deployment::read(path)?);
+        }
+        if let Some(network) = network {
+            return Ok(network.deployment.clone());
+        }
+        dev_chain_deployment(provider, ClientConfig::default().retry)
             .await
-            .context("the node does not tell its deployment (not a Confide dev chain?): pass --deployment FILE")?,
-    };
-    Client::new(provider, deployment, config)
+            .context("the node does not tell its deployment (not a Confide dev chain?): pass --deployment FILE or --network FILE")
+    }
+}
+
+/// A read client of the chain `chain` names.
+pub(crate) async fn connect_chain(chain: &ChainConnection) -> anyhow::Result<Client<RootProvider>> {
+    let network = chain.network()?;
+    let rpc = chain.rpc(network.as_ref());
+    let provider = http_provider(&rpc).context("invalid --rpc")?;
+    let deployment = chain.deployment(network.as_ref(), &provider).await?;
+    Client::new(provider, deployment, ClientConfig::default())
         .await
-        .with_context(|| format!("cannot use the chain at {}", chain.rpc))
+        .with_context(|| format!("cannot use the chain at {rpc}"))
+}
+
+/// A service URL: its flag, else the network file's, else `default`.
+pub(crate) fn url_of(
+    flag: Option<&String>,
+    network: Option<&Network>,
+    of_network: impl FnOnce(&Network) -> Option<String>,
+    default: Option<&str>,
+) -> Option<String> {
+    flag.cloned()
+        .or_else(|| network.and_then(of_network))
+        .or_else(|| default.map(str::to_owned))
 }
 
 /// The chain id of local dev chains (and anvil): the only one dev accounts may sign on.

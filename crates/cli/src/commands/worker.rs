@@ -17,6 +17,7 @@ use confide_worker::{
 };
 use serde_json::json;
 
+use super::service::{DEFAULT_IPFS, DEFAULT_SCHEDULER, url_of};
 use crate::cli::{TeeBackendArg, WorkerArgs};
 use crate::output::Output;
 
@@ -29,7 +30,22 @@ pub(crate) fn run(args: WorkerArgs, out: &Output) -> anyhow::Result<()> {
 
 async fn work_until_stopped(args: WorkerArgs, out: &Output) -> anyhow::Result<()> {
     let mut signals = crate::commands::chain::dev::StopSignals::install()?;
+    let network = args.chain.network()?;
     let mut chain = super::service::connect_chain(&args.chain).await?;
+    let ipfs = url_of(
+        args.ipfs.as_ref(),
+        network.as_ref(),
+        |n| Some(n.storage.clone()),
+        Some(DEFAULT_IPFS),
+    )
+    .unwrap_or_default();
+    let scheduler_url = url_of(
+        args.scheduler.as_ref(),
+        network.as_ref(),
+        |n| n.scheduler.clone(),
+        Some(DEFAULT_SCHEDULER),
+    )
+    .unwrap_or_default();
     let signer = super::service::load_wallet(
         &args.wallet,
         args.password_file.as_deref(),
@@ -47,7 +63,7 @@ async fn work_until_stopped(args: WorkerArgs, out: &Output) -> anyhow::Result<()
         None => crate::home::default_dir("worker", "pass --work-dir DIR")?,
     };
     let storage: Arc<dyn Storage> =
-        Arc::new(IpfsStore::new(IpfsConfig::new(args.ipfs.clone())).context("invalid --ipfs")?);
+        Arc::new(IpfsStore::new(IpfsConfig::new(ipfs)).context("invalid --ipfs")?);
     let attester: Option<Arc<dyn Attester>> = match args.tee {
         TeeBackendArg::None => None,
         TeeBackendArg::Tdx => Some(Arc::new(TsmAttester::new(TSM_REPORT_DIR))),
@@ -69,7 +85,7 @@ async fn work_until_stopped(args: WorkerArgs, out: &Output) -> anyhow::Result<()
         work_dir: work_dir.clone(),
         policy: ResourcePolicy::default(),
     })?;
-    let scheduler = SchedulerClient::new(&args.scheduler, signer).context("invalid --scheduler")?;
+    let scheduler = SchedulerClient::new(&scheduler_url, signer).context("invalid --scheduler")?;
     let agent = WorkerAgent::new(
         executor,
         scheduler,
@@ -94,14 +110,14 @@ async fn work_until_stopped(args: WorkerArgs, out: &Output) -> anyhow::Result<()
     out.result(
         &format!(
             "Worker {worker} for scheduler {} (TEE: {:?}, capacity {})\nWork directory: {}\nStatus: http://{addr}/health\nListening on {addr}",
-            args.scheduler,
+            scheduler_url,
             args.tee,
             args.capacity,
             work_dir.display()
         ),
         json!({
             "worker": worker,
-            "scheduler": args.scheduler,
+            "scheduler": scheduler_url,
             "tee": format!("{:?}", args.tee).to_lowercase(),
             "capacity": args.capacity,
             "workDir": work_dir,

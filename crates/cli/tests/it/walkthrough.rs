@@ -9,6 +9,7 @@ use std::process::{Output, Stdio};
 use serde_json::Value;
 
 use crate::dev::{Dev, command, dev_args};
+use crate::e2e::stack::Service;
 use crate::{assert_code, json, path, stderr, stdout};
 
 const ALICE: &str = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
@@ -54,11 +55,37 @@ fn a_user_protects_grants_processes_reads_and_revokes_on_confide_dev() {
         &user(&home, &["data", "list"]),
         "start the local stack with `confide dev`",
     );
-    let dev = Dev::start(
-        &home,
-        &dev_args(&dir.path().join("dev")),
-        &dir.path().join("dev.log"),
+    // The stack without workers; one worker joins it as its own process, configured by the
+    // network file `confide dev` wrote.
+    let mut args = dev_args(&dir.path().join("dev"));
+    let workers = args.iter().position(|arg| arg == "--workers").unwrap();
+    args[workers + 1] = "0".to_owned();
+    let dev = Dev::start(&home, &args, &dir.path().join("dev.log"));
+    let network = home.join("network.json");
+    let work_dir = dir.path().join("worker");
+    let _worker = Service::start(
+        dir.path(),
+        "worker",
+        [
+            "worker",
+            "--network",
+            path(&network),
+            "--dev-account",
+            "5",
+            "--tee",
+            "sim",
+        ]
+        .into_iter()
+        .chain(["--listen", "127.0.0.1:0", "--work-dir", path(&work_dir)])
+        .map(str::to_owned)
+        .collect(),
     );
+    let info = user(
+        &home,
+        &["--json", "chain", "info", "--network", path(&network)],
+    );
+    assert_code(&info, 0);
+    assert_eq!(json(&info)["chainId"], 31337);
 
     let csv = dir.path().join("salaries.csv");
     std::fs::write(&csv, SALARIES).unwrap();

@@ -5,31 +5,31 @@ use crate::cli::ChainInfoArgs;
 use crate::output::Output;
 use alloy_provider::Provider;
 use anyhow::{Context, bail};
-use confide_chain::client::{ClientConfig, dev_chain_deployment, http_provider};
-use confide_chain::deploy::Deployment;
+use confide_chain::client::http_provider;
 use serde_json::{Map, json};
 use std::fmt::Write as _;
 
 pub(super) fn run(args: ChainInfoArgs, out: &Output) -> anyhow::Result<()> {
-    let provider = http_provider(&args.rpc).context("invalid --rpc")?;
-    let retry = ClientConfig::default().retry;
-    let (deployment, chain_id, block, client_version, code) = runtime()?.block_on(async {
-        let deployment = match &args.deployment {
-            Some(path) => Deployment::read(path)?,
-            None => dev_chain_deployment(&provider, retry).await.context(
-                "the node does not tell its deployment (not a Confide dev chain?): pass --deployment FILE",
-            )?,
-        };
-        let chain_id = provider.get_chain_id().await?;
-        let block = provider.get_block_number().await?;
-        let client_version = provider.get_client_version().await?;
-        let mut code = Vec::new();
-        for (name, address) in contracts(&deployment) {
-            code.push((name, address, !provider.get_code_at(address).await?.is_empty()));
-        }
-        anyhow::Ok((deployment, chain_id, block, client_version, code))
-    })
-    .with_context(|| format!("cannot query {}", args.rpc))?;
+    let network = args.chain.network()?;
+    let rpc = args.chain.rpc(network.as_ref());
+    let provider = http_provider(&rpc).context("invalid --rpc")?;
+    let (deployment, chain_id, block, client_version, code) = runtime()?
+        .block_on(async {
+            let deployment = args.chain.deployment(network.as_ref(), &provider).await?;
+            let chain_id = provider.get_chain_id().await?;
+            let block = provider.get_block_number().await?;
+            let client_version = provider.get_client_version().await?;
+            let mut code = Vec::new();
+            for (name, address) in contracts(&deployment) {
+                code.push((
+                    name,
+                    address,
+                    !provider.get_code_at(address).await?.is_empty(),
+                ));
+            }
+            anyhow::Ok((deployment, chain_id, block, client_version, code))
+        })
+        .with_context(|| format!("cannot query {rpc}"))?;
     if chain_id != deployment.chain_id {
         bail!(
             "the node serves chain {chain_id}, the deployment is on chain {}",
@@ -37,10 +37,7 @@ pub(super) fn run(args: ChainInfoArgs, out: &Output) -> anyhow::Result<()> {
         );
     }
 
-    let mut human = format!(
-        "Chain {chain_id}, block {block} ({client_version}, {})\n",
-        args.rpc
-    );
+    let mut human = format!("Chain {chain_id}, block {block} ({client_version}, {rpc})\n");
     let mut contracts_json = Map::new();
     for (name, address, deployed) in &code {
         let mark = if *deployed { "" } else { "  (no code!)" };
@@ -57,7 +54,7 @@ pub(super) fn run(args: ChainInfoArgs, out: &Output) -> anyhow::Result<()> {
             "chainId": chain_id,
             "blockNumber": block,
             "clientVersion": client_version,
-            "rpc": args.rpc,
+            "rpc": rpc,
             "owner": deployment.owner,
             "contracts": contracts_json,
         }),

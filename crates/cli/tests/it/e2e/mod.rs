@@ -7,5 +7,5 @@ mod failures;
 mod flow;
 mod replicated;
 mod sdk;
-mod stack;
+pub(crate) mod stack;
 mod tee;

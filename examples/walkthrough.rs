@@ -1,14 +1,14 @@
 //! The SDK walkthrough, against `confide dev`: `cargo run -p confide-sdk --example walkthrough`.
+#![allow(clippy::print_stdout)]
 use confide_sdk::{AccessQuery, Confide, DataObject, DataQuery, Grant, Network, ProcessRequest};
 use confide_sdk::{SdkError, Status, dev_account, rlc};
-const CSV: &[u8] = b"name,salary\nAda,52000\nBo,61000\nCy,48500\n";
 
 /// Alice protects, finds and grants a CSV; Bob runs `stats` on it; Alice revokes; Bob is refused.
 pub async fn walkthrough(network: Network) -> Result<(String, SdkError), SdkError> {
     let alice = Confide::connect(network.clone(), dev_account(2)?).await?;
     let bob = Confide::connect(network.clone(), dev_account(4)?).await?;
     let (stats, mut csv) = (network.apps["stats"], DataObject::new());
-    csv.insert("file", CSV.to_vec());
+    csv.insert("file", b"name,salary\nAda,52000\nBo,61000\n".to_vec());
     let log = &mut |status: Status| println!("{} {}", status.title.title(), status.is_done);
     let data = alice.protect_data(&csv, "salaries.csv", log).await?.address;
     let by_owner = DataQuery::by_owner(alice.address());

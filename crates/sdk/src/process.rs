@@ -4,10 +4,12 @@
 use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, B256, U256};
+use confide_chain::artifacts::bindings::IConfide;
 use confide_market::OrderQuery;
 use confide_protocol::params::DealParams;
 use confide_protocol::{
-    AppOrder, DatasetOrder, Order, OrderKind, RequestOrder, SignedOrder, Tag, WorkerpoolOrder,
+    AppOrder, DatasetOrder, Order, OrderKind, PocoOrder, RequestOrder, SignedOrder, Tag,
+    WorkerpoolOrder,
 };
 use confide_sms::release::RESULT_ENCRYPTION_KEY_NAME;
 use serde::Serialize;
@@ -119,6 +121,7 @@ impl Confide {
                     ..OrderQuery::default()
                 },
                 request.max_price.app,
+                |order: &AppOrder| order.appprice,
             )
             .await?
             .map_err(|cheapest| SdkError::NoAppOrder {
@@ -136,6 +139,7 @@ impl Confide {
                     ..OrderQuery::default()
                 },
                 request.max_price.data,
+                |order: &DatasetOrder| order.datasetprice,
             )
             .await?
             .map_err(|cheapest| SdkError::NoAccess {
@@ -156,6 +160,7 @@ impl Confide {
                     ..OrderQuery::default()
                 },
                 request.max_price.workerpool,
+                |order: &WorkerpoolOrder| order.workerpoolprice,
             )
             .await?
             .map_err(|cheapest| SdkError::NoWorkerpool {
@@ -265,11 +270,12 @@ impl Confide {
 
     /// The cheapest open order of `kind` that `query` selects at `max_price` or less;
     /// `Err(cheapest)` when there is none that cheap (`None`: none at all).
-    async fn cheapest<O: FromBook>(
+    async fn cheapest<O: PocoOrder + TryFrom<Order>>(
         &self,
         kind: OrderKind,
         query: OrderQuery,
         max_price: U256,
+        price: fn(&O) -> U256,
     ) -> Result<Result<SignedOrder<O>, Option<U256>>, SdkError> {
         let page = self
             .market
@@ -282,15 +288,30 @@ impl Confide {
             )
             .await
             .map_err(|e| SdkError::service("market", e))?;
-        let best = page.orders.into_iter().find_map(|published| {
-            Some(SignedOrder {
-                order: O::from_book(published.order.order)?,
-                sign: published.order.sign,
-            })
-        });
+        // The book follows the chain a block behind: an order just spent or cancelled is
+        // skipped here rather than refused by `matchOrders`.
+        let mut best = None;
+        for published in page.orders {
+            let consumed = self
+                .chain
+                .protocol_view(&IConfide::viewConsumedCall {
+                    _id: published.order_hash,
+                })
+                .await?;
+            let Ok(order) = O::try_from(published.order.order) else {
+                continue;
+            };
+            if consumed < order.volume() {
+                best = Some(SignedOrder {
+                    order,
+                    sign: published.order.sign,
+                });
+                break;
+            }
+        }
         Ok(match best {
-            Some(order) if O::price(&order.order) <= max_price => Ok(order),
-            Some(order) => Err(Some(O::price(&order.order))),
+            Some(order) if price(&order.order) <= max_price => Ok(order),
+            Some(order) => Err(Some(price(&order.order))),
             None => Err(None),
         })
     }
@@ -342,47 +363,5 @@ impl Confide {
             Err(Refused { code, .. }) if code == "REPLAYED_REQUEST" => Ok(()),
             other => other.map_err(|e| SdkError::service("SMS", e)),
         }
-    }
-}
-
-/// An order of one kind out of the book's any-kind orders, and its price.
-trait FromBook: Sized {
-    fn from_book(order: Order) -> Option<Self>;
-    fn price(&self) -> U256;
-}
-
-impl FromBook for AppOrder {
-    fn from_book(order: Order) -> Option<Self> {
-        match order {
-            Order::App(order) => Some(order),
-            _ => None,
-        }
-    }
-    fn price(&self) -> U256 {
-        self.appprice
-    }
-}
-
-impl FromBook for DatasetOrder {
-    fn from_book(order: Order) -> Option<Self> {
-        match order {
-            Order::Dataset(order) => Some(order),
-            _ => None,
-        }
-    }
-    fn price(&self) -> U256 {
-        self.datasetprice
-    }
-}
-
-impl FromBook for WorkerpoolOrder {
-    fn from_book(order: Order) -> Option<Self> {
-        match order {
-            Order::Workerpool(order) => Some(order),
-            _ => None,
-        }
-    }
-    fn price(&self) -> U256 {
-        self.workerpoolprice
     }
 }

@@ -61,6 +61,29 @@ macro_rules! each_order {
     };
 }
 
+/// An order of one kind out of an any-kind [`Order`] (the other kinds are given back).
+macro_rules! order_of_kind {
+    ($($variant:ident => $order:ty),*) => {$(
+        impl TryFrom<Order> for $order {
+            type Error = Order;
+
+            fn try_from(order: Order) -> Result<Self, Order> {
+                match order {
+                    Order::$variant(order) => Ok(order),
+                    other => Err(other),
+                }
+            }
+        }
+    )*};
+}
+
+order_of_kind!(
+    App => AppOrder,
+    Dataset => DatasetOrder,
+    Workerpool => WorkerpoolOrder,
+    Request => RequestOrder
+);
+
 impl Order {
     /// Which order this is.
     pub fn kind(&self) -> OrderKind {
@@ -205,5 +228,23 @@ fn json_type_name(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_order_of_one_kind_comes_out_of_an_any_kind_order() {
+        let app = AppOrder {
+            appprice: U256::from(7),
+            ..AppOrder::default()
+        };
+        assert_eq!(AppOrder::try_from(Order::App(app.clone())), Ok(app.clone()));
+        assert_eq!(
+            DatasetOrder::try_from(Order::App(app.clone())),
+            Err(Order::App(app))
+        );
     }
 }

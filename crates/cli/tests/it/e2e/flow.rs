@@ -312,7 +312,7 @@ impl Actors {
     }
 
     /// The market's cheapest open order of `kind` that `query` selects.
-    async fn best<O: FromBook>(
+    async fn best<O: TryFrom<Order>>(
         &self,
         kind: OrderKind,
         query: OrderQuery,
@@ -320,7 +320,7 @@ impl Actors {
         let page = self.market.orders(kind, &query).await.unwrap();
         let published = page.orders.into_iter().next()?;
         Some(SignedOrder {
-            order: O::from_book(published.order.order)?,
+            order: O::try_from(published.order.order).ok()?,
             sign: published.order.sign,
         })
     }
@@ -474,38 +474,6 @@ impl Actors {
             },
         )
         .await
-    }
-}
-
-/// An order of one kind out of the book's any-kind orders.
-trait FromBook: Sized {
-    fn from_book(order: Order) -> Option<Self>;
-}
-
-impl FromBook for AppOrder {
-    fn from_book(order: Order) -> Option<Self> {
-        match order {
-            Order::App(order) => Some(order),
-            _ => None,
-        }
-    }
-}
-
-impl FromBook for DatasetOrder {
-    fn from_book(order: Order) -> Option<Self> {
-        match order {
-            Order::Dataset(order) => Some(order),
-            _ => None,
-        }
-    }
-}
-
-impl FromBook for WorkerpoolOrder {
-    fn from_book(order: Order) -> Option<Self> {
-        match order {
-            Order::Workerpool(order) => Some(order),
-            _ => None,
-        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! `confide chain dev`: the real binary serving JSON-RPC — Foundry's `cast` against it, a
 //! SIGKILL and a restart on the same data directory, and starts that must fail clearly.
 
+use crate::running::Running;
 use crate::{assert_code, assert_fails, confide, path, stderr};
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
@@ -11,21 +12,19 @@ use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolCall;
 use confide_chain::artifacts::bindings::IERC20;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// A running `confide chain dev`, killed when dropped.
-struct DevNode {
-    child: Child,
-    /// Kept open: the node must never write into a closed pipe.
-    _stdout: BufReader<ChildStdout>,
-    /// Everything printed up to and including the ready line.
-    lines: Vec<String>,
-    addr: SocketAddr,
-    stderr_file: PathBuf,
+struct DevNode(Running);
+
+impl std::ops::Deref for DevNode {
+    type Target = Running;
+
+    fn deref(&self) -> &Running {
+        &self.0
+    }
 }
 
 impl DevNode {
@@ -36,45 +35,11 @@ impl DevNode {
         if json {
             command.arg("--json");
         }
-        let mut child = command
+        command
             .args(["chain", "dev", "--port", "0"])
             .args(args)
-            .env_remove("CONFIDE_HOME")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(stderr_file).unwrap())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut lines = Vec::new();
-        let addr = loop {
-            let mut line = String::new();
-            if stdout.read_line(&mut line).unwrap() == 0 {
-                let status = child.wait().unwrap();
-                panic!(
-                    "confide chain dev exited ({status}) before it was ready\nstdout: {}\nstderr: {}",
-                    lines.join("\n"),
-                    std::fs::read_to_string(stderr_file).unwrap_or_default()
-                );
-            }
-            let line = line.trim_end().to_owned();
-            lines.push(line.clone());
-            if json {
-                let document: Value = serde_json::from_str(&line).unwrap();
-                let url = document["url"].as_str().unwrap();
-                break url.strip_prefix("http://").unwrap().parse().unwrap();
-            }
-            if let Some(addr) = line.strip_prefix("Listening on ") {
-                break addr.parse().unwrap();
-            }
-        };
-        Self {
-            child,
-            _stdout: stdout,
-            lines,
-            addr,
-            stderr_file: stderr_file.to_owned(),
-        }
+            .env_remove("CONFIDE_HOME");
+        Self(Running::start(command, json, stderr_file))
     }
 
     fn url(&self) -> String {
@@ -178,33 +143,13 @@ impl DevNode {
     }
 
     /// SIGKILL, and wait for the process to be gone.
-    fn kill9(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
+    fn kill9(self) {
+        self.0.kill9();
     }
 
     /// Sends `signal` (`TERM`, `INT`) and waits for a clean exit; returns the exit code.
-    fn stop(mut self, signal: &str) -> Option<i32> {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill")
-            .args([&format!("-{signal}"), &pid])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-        let status = self.child.wait().unwrap();
-        assert!(
-            status.success(),
-            "{status}; stderr: {}",
-            std::fs::read_to_string(&self.stderr_file).unwrap_or_default()
-        );
-        status.code()
-    }
-}
-
-impl Drop for DevNode {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    fn stop(self, signal: &str) -> Option<i32> {
+        self.0.stop(signal)
     }
 }
 

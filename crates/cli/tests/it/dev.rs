@@ -3,11 +3,12 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
+use crate::running::Running;
 use crate::{assert_code, http, path, stderr};
 
 /// Every port flag at 0 (free ports), one worker.
@@ -33,72 +34,10 @@ pub(crate) fn command(home: &Path, args: &[String]) -> Command {
     command
 }
 
-/// A running `confide dev`, killed when dropped.
-pub(crate) struct Dev {
-    child: Child,
-    /// Kept open: the node must never write into a closed pipe.
-    _stdout: BufReader<ChildStdout>,
-    /// Everything printed up to and including the ready line.
-    lines: Vec<String>,
-    addr: SocketAddr,
-    stderr_file: PathBuf,
-}
-
-impl Dev {
-    pub(crate) fn start(home: &Path, args: &[String], stderr_file: &Path) -> Self {
-        let mut child = command(home, args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(stderr_file).unwrap())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut lines = Vec::new();
-        let addr = loop {
-            let mut line = String::new();
-            if stdout.read_line(&mut line).unwrap() == 0 {
-                let status = child.wait().unwrap();
-                panic!(
-                    "confide dev exited ({status}) before it was ready\nstdout: {}\nstderr: {}",
-                    lines.join("\n"),
-                    std::fs::read_to_string(stderr_file).unwrap_or_default()
-                );
-            }
-            let line = line.trim_end().to_owned();
-            lines.push(line.clone());
-            if let Some(addr) = line.strip_prefix("Listening on ") {
-                break addr.parse().unwrap();
-            }
-        };
-        Self {
-            child,
-            _stdout: stdout,
-            lines,
-            addr,
-            stderr_file: stderr_file.to_owned(),
-        }
-    }
-
-    /// Sends SIGTERM and waits; returns the exit code.
-    pub(crate) fn terminate(mut self) -> Option<i32> {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        assert!(sent.success());
-        let status = self.child.wait().unwrap();
-        assert!(
-            status.success(),
-            "{status}; stderr: {}",
-            std::fs::read_to_string(&self.stderr_file).unwrap_or_default()
-        );
-        status.code()
-    }
-}
-
-impl Drop for Dev {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Starts `confide ARGS` (a `confide dev`) with `home` as CONFIDE_HOME; returns once it
+/// listens.
+pub(crate) fn start_dev(home: &Path, args: &[String], stderr_file: &Path) -> Running {
+    Running::start(command(home, args), false, stderr_file)
 }
 
 fn run(home: &Path, args: &[String]) -> Output {
@@ -125,7 +64,7 @@ fn dev_runs_the_network_until_sigterm_and_locks_its_directory() {
     let home = dir.path().join("home");
     let data = dir.path().join("data");
     let args = dev_args(&data);
-    let dev = Dev::start(&home, &args, &dir.path().join("dev.log"));
+    let dev = start_dev(&home, &args, &dir.path().join("dev.log"));
 
     let printed = dev.lines.join("\n");
     for needle in [
@@ -165,7 +104,7 @@ fn dev_runs_the_network_until_sigterm_and_locks_its_directory() {
         "{message}"
     );
 
-    assert_eq!(dev.terminate(), Some(0));
+    assert_eq!(dev.stop("TERM"), Some(0));
     // Stopped: the directory is free again, the state is still there.
     assert!(data.join("chain").is_dir());
     assert!(data.join("scheduler").join("workerpool").is_file());

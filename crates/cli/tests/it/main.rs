@@ -11,6 +11,7 @@ mod indexer;
 mod market;
 mod order;
 mod result;
+mod running;
 mod sms;
 mod storage;
 mod tee;

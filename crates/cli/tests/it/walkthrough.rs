@@ -8,7 +8,7 @@ use std::process::{Output, Stdio};
 
 use serde_json::Value;
 
-use crate::dev::{Dev, command, dev_args};
+use crate::dev::{command, dev_args, start_dev};
 use crate::e2e::stack::Service;
 use crate::{assert_code, json, path, stderr, stdout};
 
@@ -60,7 +60,7 @@ fn a_user_protects_grants_processes_reads_and_revokes_on_confide_dev() {
     let mut args = dev_args(&dir.path().join("dev"));
     let workers = args.iter().position(|arg| arg == "--workers").unwrap();
     args[workers + 1] = "0".to_owned();
-    let dev = Dev::start(&home, &args, &dir.path().join("dev.log"));
+    let dev = start_dev(&home, &args, &dir.path().join("dev.log"));
     let network = home.join("network.json");
     let work_dir = dir.path().join("worker");
     let _worker = Service::start(
@@ -265,7 +265,7 @@ fn a_user_protects_grants_processes_reads_and_revokes_on_confide_dev() {
         "insufficient balance",
     );
 
-    dev.terminate();
+    dev.stop("TERM");
     // The stack is gone: one sentence again.
     assert_refused(&user(&home, &["data", "list"]), "does not answer");
 }

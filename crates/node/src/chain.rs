@@ -15,6 +15,7 @@ use confide_chain::devchain::rpc::{RpcConfig, RpcServer, ServeError, SharedChain
 use confide_chain::devchain::{CallRequest, DevChain, DevChainConfig, JOURNAL_FILE};
 
 use crate::NodeError;
+use crate::data_dir::{CHAIN_LOCK_FILE, DirLock};
 
 /// A funded dev account (its key is public: development only).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,25 +38,43 @@ pub(crate) struct ChainService {
     chain: SharedChain,
     server: RpcServer,
     deployment: Deployment,
+    opened: OpenedChain,
+}
+
+/// A chain opened in its directory, which stays locked (as `confide chain dev` locks it) while
+/// the node runs.
+#[derive(Debug)]
+pub(crate) struct OpenedChain {
     reopened: bool,
+    _lock: DirLock,
 }
 
 /// Opens the chain in `dir` (reloads its journal, else creates it); blocking.
-pub(crate) fn open(dir: &Path) -> Result<(DevChain, bool), NodeError> {
+pub(crate) fn open(dir: &Path) -> Result<(DevChain, OpenedChain), NodeError> {
+    let lock = DirLock::acquire(dir, CHAIN_LOCK_FILE).map_err(|error| NodeError::Service {
+        service: "chain",
+        source: Box::new(error),
+    })?;
     let reopened = dir.join(JOURNAL_FILE).exists();
     let error = |source| NodeError::Chain {
         path: PathBuf::from(dir),
         source: Box::new(source),
     };
     let chain = DevChain::open(dir, DevChainConfig::default()).map_err(error)?;
-    Ok((chain, reopened))
+    Ok((
+        chain,
+        OpenedChain {
+            reopened,
+            _lock: lock,
+        },
+    ))
 }
 
 impl ChainService {
     /// Serves `chain` on `addr` (a block per transaction).
     pub(crate) async fn serve(
         chain: DevChain,
-        reopened: bool,
+        opened: OpenedChain,
         addr: SocketAddr,
     ) -> Result<Self, NodeError> {
         let deployment = Deployment::new(chain.protocol(), chain.chain_id(), Some(0));
@@ -76,7 +95,7 @@ impl ChainService {
             chain,
             server,
             deployment,
-            reopened,
+            opened,
         })
     }
 
@@ -95,7 +114,7 @@ impl ChainService {
 
     /// Whether the chain was reloaded from its journal.
     pub(crate) fn reopened(&self) -> bool {
-        self.reopened
+        self.opened.reopened
     }
 
     /// A client of this chain, signing for none yet.

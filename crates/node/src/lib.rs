@@ -41,7 +41,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use chain::FundedAccount;
-pub use data_dir::LOCK_FILE;
+pub use data_dir::{CHAIN_LOCK_FILE, DirLock, DirLockError, LOCK_FILE};
 pub use error::{BoxError, NodeError};
 pub use scheduler::WORKERPOOL_FILE;
 
@@ -210,10 +210,10 @@ impl Node {
                 .map(Arc::new)
                 .map_err(|error| NodeError::service("worker")(Box::new(error)))
         });
-        let (chain, reopened) = opening.await?;
+        let (chain, opened) = opening.await?;
         let chain = ChainService::serve(
             chain,
-            reopened,
+            opened,
             SocketAddr::new(config.host, config.ports.chain),
         )
         .await?;

@@ -120,6 +120,13 @@ async fn a_node_serves_every_service_and_restarts_where_it_stopped() {
     // A second node on the same directory is refused while the first runs.
     let refused = Node::start(config(dir.path())).await.unwrap_err();
     assert!(matches!(refused, NodeError::Locked { .. }), "{refused}");
+    // So is a `confide chain dev` on its chain.
+    let chain_dir = dir.path().join("chain");
+    let refused = confide_node::DirLock::acquire(&chain_dir, confide_node::CHAIN_LOCK_FILE);
+    assert!(
+        matches!(refused, Err(confide_node::DirLockError::Locked { .. })),
+        "{refused:?}"
+    );
 
     let workerpool = node.workerpool();
     node.shutdown().await;

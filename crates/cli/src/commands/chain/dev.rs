@@ -23,17 +23,14 @@ use confide_chain::artifacts::bindings::IERC20;
 use confide_chain::devchain::accounts::DERIVATION_PATH;
 use confide_chain::devchain::rpc::{RpcConfig, ServeError, SharedChain, serve};
 use confide_chain::devchain::{DevChain, DevChainConfig, DevChainError, JOURNAL_FILE};
+use confide_node::{CHAIN_LOCK_FILE, DirLock, DirLockError};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
-use std::fs::{File, OpenOptions, TryLockError};
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// The lock file of a data directory in use (it holds the owner's pid).
-const LOCK_FILE: &str = "chain.lock";
 
 /// How long requests in flight may take to finish once a stop signal arrived.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -61,7 +58,7 @@ pub(crate) fn run(args: ChainDevArgs, out: &Output) -> anyhow::Result<()> {
             Some(path) => path,
             None => crate::home::default_dir("devchain", "pass --data-dir DIR or --ephemeral")?,
         };
-        Some(DataDir::lock(path)?)
+        Some(lock_data_dir(path)?)
     };
     let (chain, reopened) = open_chain(data_dir.as_ref(), config)?;
     if !args.host.is_loopback() {
@@ -77,7 +74,7 @@ pub(crate) fn run(args: ChainDevArgs, out: &Output) -> anyhow::Result<()> {
     };
     let started = Started::of(
         &chain,
-        data_dir.as_ref().map(|d| d.path.clone()),
+        data_dir.as_ref().map(|d| d.path().to_owned()),
         reopened,
         args.block_time,
     );
@@ -135,61 +132,28 @@ async fn serve_until_stopped(
     Ok(())
 }
 
-/// A data directory this process holds (the lock is released when dropped).
-#[derive(Debug)]
-struct DataDir {
-    path: PathBuf,
-    _lock: File,
-}
-
-impl DataDir {
-    /// Creates `path` if needed and locks it: two chains appending to one journal would
-    /// corrupt it.
-    fn lock(path: PathBuf) -> anyhow::Result<Self> {
-        let path = std::path::absolute(&path).unwrap_or(path);
-        std::fs::create_dir_all(&path)
-            .with_context(|| format!("cannot create the data directory {}", path.display()))?;
-        let lock_path = path.join(LOCK_FILE);
-        let mut lock = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&lock_path)
-            .with_context(|| format!("cannot open the lock file {}", lock_path.display()))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                let holder = std::fs::read_to_string(&lock_path).unwrap_or_default();
-                let holder = match holder.trim() {
-                    "" => String::new(),
-                    pid => format!(" (pid {pid})"),
-                };
-                bail!(
-                    "the data directory {} is in use by another `confide chain dev`{holder}: stop \
-                     it, or pass another --data-dir, or --ephemeral",
-                    path.display()
-                );
-            }
-            Err(TryLockError::Error(error)) => {
-                return Err(error).with_context(|| format!("cannot lock {}", lock_path.display()));
-            }
-        }
-        // The pid only helps the message above; failing to write it is harmless.
-        if lock.set_len(0).is_ok() {
-            let _ = write!(lock, "{}", std::process::id());
-        }
-        Ok(Self { path, _lock: lock })
-    }
+/// Locks the data directory `path`: two chains appending to one journal would corrupt it.
+fn lock_data_dir(path: PathBuf) -> anyhow::Result<DirLock> {
+    DirLock::acquire(&path, CHAIN_LOCK_FILE).map_err(|error| match error {
+        DirLockError::Locked { path, holder } => anyhow::anyhow!(
+            "the data directory {} is in use by another `confide chain dev`{}: stop it, or pass \
+             another --data-dir, or --ephemeral",
+            path.display(),
+            holder
+                .map(|pid| format!(" (pid {pid})"))
+                .unwrap_or_default()
+        ),
+        error => error.into(),
+    })
 }
 
 /// The chain in `data_dir` (reloaded if it holds one, else created), or an in-memory chain;
 /// and whether it was reloaded.
 fn open_chain(
-    data_dir: Option<&DataDir>,
+    data_dir: Option<&DirLock>,
     config: DevChainConfig,
 ) -> anyhow::Result<(DevChain, bool)> {
-    let Some(DataDir { path, .. }) = data_dir else {
+    let Some(path) = data_dir.map(DirLock::path) else {
         let chain = DevChain::new(config).context("cannot build the dev chain's genesis")?;
         return Ok((chain, false));
     };
@@ -456,15 +420,15 @@ mod tests {
     #[test]
     fn data_dir_lock_is_exclusive() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let first = DataDir::lock(dir.path().to_owned());
+        let first = lock_data_dir(dir.path().to_owned());
         assert!(first.is_ok());
-        let second = DataDir::lock(dir.path().to_owned());
+        let second = lock_data_dir(dir.path().to_owned());
         let message = format!(
             "{:#}",
             second.err().unwrap_or_else(|| panic!("locked twice"))
         );
         assert!(message.contains("in use"), "{message}");
         drop(first);
-        assert!(DataDir::lock(dir.path().to_owned()).is_ok());
+        assert!(lock_data_dir(dir.path().to_owned()).is_ok());
     }
 }

@@ -182,7 +182,11 @@ impl Confide {
         done(
             on_status,
             Step::FetchOrders,
-            json!({ "app": app_order.order.appprice, "data": data_order.order.datasetprice, "workerpool": pool_order.order.workerpoolprice }),
+            json!({
+                "app": app_order.order.appprice.to_string(),
+                "data": data_order.order.datasetprice.to_string(),
+                "workerpool": pool_order.order.workerpoolprice.to_string(),
+            }),
         );
         let available = self.chain.account(requester).await?.stake;
         if available < price {

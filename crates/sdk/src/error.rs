@@ -114,3 +114,38 @@ impl SdkError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_say_what_to_do() {
+        let too_cheap = SdkError::NoAccess {
+            data: Address::repeat_byte(1),
+            app: Address::repeat_byte(2),
+            max_price: U256::from(1),
+            cheapest: Some(U256::from(5)),
+        };
+        let text = too_cheap.to_string();
+        assert!(text.contains("the cheapest costs 5 nRLC"), "{text}");
+        assert!(text.contains("--max-price 5"), "{text}");
+        let none = SdkError::NoAccess {
+            data: Address::repeat_byte(1),
+            app: Address::repeat_byte(2),
+            max_price: U256::ZERO,
+            cheapest: None,
+        };
+        assert!(!none.to_string().contains("--max-price"), "{none}");
+        assert!(none.to_string().contains("confide data grant"), "{none}");
+        let poor = SdkError::InsufficientBalance {
+            account: Address::repeat_byte(3),
+            needed: U256::from(10),
+            available: U256::from(4),
+        };
+        assert!(
+            poor.to_string().ends_with("`confide account deposit 6`"),
+            "{poor}"
+        );
+    }
+}

@@ -7,7 +7,9 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 mod user;
-pub(crate) use user::{AccountCommand, AppCommand, TaskCommand, UserArgs, UserDataCommand};
+pub(crate) use user::{
+    AccountCommand, AppCommand, TaskCommand, UserArgs, UserDataCommand, secrets_by_index,
+};
 
 /// Confide: protect data, grant priced access to it, and run confidential apps on it.
 #[derive(Debug, Parser)]

@@ -222,10 +222,12 @@ pub(crate) enum UserDataCommand {
         /// The app's command line.
         #[arg(long, allow_hyphen_values = true)]
         args: Option<String>,
-        /// A requester secret the app reads as IEXEC_REQUESTER_SECRET_<N>: `N=VALUE`;
-        /// repeatable.
-        #[arg(long, value_name = "N=VALUE", value_parser = parse_secret)]
-        secret: Vec<(u32, String)>,
+        /// A requester secret, `NAME=VALUE`, repeatable: the app reads it as
+        /// IEXEC_REQUESTER_SECRET_<N>, N being NAME when it is a number, else the next free
+        /// index from 1 in the order given. Pushed to the SMS, released only to the task's
+        /// enclave.
+        #[arg(long, value_name = "NAME=VALUE", value_parser = parse_secret)]
+        secret: Vec<(String, String)>,
         /// The most the task may cost in all: nRLC, or RLC with a suffix.
         #[arg(long, default_value = "0", value_parser = parse_amount)]
         max_price: U256,
@@ -280,16 +282,36 @@ fn parse_user(text: &str) -> Result<Address, String> {
         .map_err(|_| format!("{text:?} is neither an address nor `any`"))
 }
 
-fn parse_secret(text: &str) -> Result<(u32, String), String> {
-    let (index, value) = text
+fn parse_secret(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
         .split_once('=')
-        .ok_or_else(|| format!("{text:?} is not N=VALUE"))?;
-    let index: u32 = index
-        .parse()
-        .ok()
-        .filter(|index| *index > 0)
-        .ok_or_else(|| format!("the secret index {index:?} is not a number from 1"))?;
-    Ok((index, value.to_owned()))
+        .filter(|(name, _)| !name.is_empty())
+        .ok_or_else(|| format!("{text:?} is not NAME=VALUE"))?;
+    if name.parse::<u32>() == Ok(0) {
+        return Err("secret indices start at 1".to_owned());
+    }
+    Ok((name.to_owned(), value.to_owned()))
+}
+
+/// The index each `NAME=VALUE` secret gets: NAME when it is a number, else the next free one
+/// from 1, in order.
+pub(crate) fn secrets_by_index(
+    secrets: Vec<(String, String)>,
+) -> std::collections::BTreeMap<u32, String> {
+    let mut indexed: std::collections::BTreeMap<u32, String> = secrets
+        .iter()
+        .filter_map(|(name, value)| Some((name.parse().ok()?, value.clone())))
+        .collect();
+    let mut next = 1;
+    for (name, value) in secrets {
+        if name.parse::<u32>().is_err() {
+            while indexed.contains_key(&next) {
+                next += 1;
+            }
+            indexed.insert(next, value);
+        }
+    }
+    indexed
 }
 
 #[cfg(test)]
@@ -309,9 +331,24 @@ mod tests {
 
     #[test]
     fn secrets_are_numbered() {
-        assert_eq!(parse_secret("1=a=b"), Ok((1, "a=b".to_owned())));
+        assert_eq!(
+            parse_secret("1=a=b"),
+            Ok(("1".to_owned(), "a=b".to_owned()))
+        );
         assert!(parse_secret("0=x").is_err());
-        assert!(parse_secret("name=x").is_err());
+        assert!(parse_secret("=x").is_err());
         assert!(parse_secret("x").is_err());
+        let secrets = ["api=k", "2=two", "token=t"]
+            .map(|text| parse_secret(text).unwrap())
+            .to_vec();
+        let indexed: Vec<(u32, String)> = secrets_by_index(secrets).into_iter().collect();
+        assert_eq!(
+            indexed,
+            [
+                (1, "k".to_owned()),
+                (2, "two".to_owned()),
+                (3, "t".to_owned())
+            ]
+        );
     }
 }

@@ -181,7 +181,7 @@ pub(crate) fn run_command(command: UserDataCommand, out: &Output) -> anyhow::Res
                 protected_data: data,
                 app: app_of(&sdk, &app)?,
                 args,
-                secrets: secret.into_iter().collect(),
+                secrets: crate::cli::secrets_by_index(secret),
                 max_price: MaxPrices::total(max_price),
                 workerpool,
                 wait,

@@ -169,6 +169,9 @@ fn a_user_protects_grants_processes_reads_and_revokes_on_confide_dev() {
         "salary",
         "--max-price",
         "3RLC",
+        // Pushed to the SMS and released to the task's enclave (stats does not read it).
+        "--secret",
+        "api=hunter2",
         "--wait",
         "--account",
         "4",

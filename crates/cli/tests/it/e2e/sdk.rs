@@ -134,6 +134,8 @@ fn the_sdk_protects_grants_processes_and_revokes() {
             protected_data: data.address,
             app,
             max_price: MaxPrices::total(rlc(4)),
+            // Pushed to the SMS under a random name, released to the task's enclave.
+            secrets: [(1, "hunter2".to_owned())].into(),
             wait: true,
             ..ProcessRequest::default()
         };
@@ -186,6 +188,11 @@ fn the_sdk_protects_grants_processes_and_revokes() {
             assert_eq!(result.file("result.txt").unwrap(), b"Hello, Alice!\n");
             tasks.push(processed.task_id);
         }
+        // The deal names the secret; its value is only at the SMS.
+        let params = bob.task(tasks[0]).await.unwrap().params;
+        assert!(!params.contains("hunter2"), "{params}");
+        let params = confide_protocol::params::DealParams::parse(&params).unwrap();
+        assert!(params.iexec_secrets[&1].starts_with("0x"), "{params:?}");
         assert_eq!(
             alice.balance(None).await.unwrap().stake,
             paid_before + rlc(4)

@@ -44,7 +44,7 @@ pub enum DirLockError {
         holder: Option<String>,
     },
     /// The directory or its lock file cannot be used.
-    #[error("cannot {what} {}: {source}", path.display())]
+    #[error("cannot {what} {}", path.display())]
     Io {
         /// What was being done.
         what: &'static str,
@@ -63,7 +63,7 @@ impl DirLock {
             move |source| DirLockError::Io { what, path, source }
         };
         let path = std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned());
-        std::fs::create_dir_all(&path).map_err(io("create", &path))?;
+        std::fs::create_dir_all(&path).map_err(io("create the data directory", &path))?;
         let lock_path = path.join(lock_file);
         let mut file = OpenOptions::new()
             .read(true)
@@ -71,7 +71,7 @@ impl DirLock {
             .create(true)
             .truncate(false)
             .open(&lock_path)
-            .map_err(io("open", &lock_path))?;
+            .map_err(io("open the lock file", &lock_path))?;
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {

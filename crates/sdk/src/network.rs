@@ -12,6 +12,15 @@ use serde::{Deserialize, Serialize};
 /// The name of the network file in a Confide home directory.
 pub const NETWORK_FILE: &str = "network.json";
 
+/// Where Confide keeps its state by default: `$CONFIDE_HOME`, else `~/.confide`; `None` when
+/// neither variable is set.
+pub fn confide_home() -> Option<PathBuf> {
+    let non_empty = |var| std::env::var_os(var).filter(|value| !value.is_empty());
+    non_empty("CONFIDE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| non_empty("HOME").map(|home| PathBuf::from(home).join(".confide")))
+}
+
 /// The services of a network and where they listen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -131,14 +140,9 @@ impl Network {
         std::fs::rename(&partial, path).map_err(error)
     }
 
-    /// `$CONFIDE_HOME/network.json`, else `~/.confide/network.json`; `None` when neither
-    /// variable is set.
+    /// `<confide home>/network.json` (see [`confide_home`]).
     pub fn default_path() -> Option<PathBuf> {
-        let non_empty = |var| std::env::var_os(var).filter(|value| !value.is_empty());
-        if let Some(home) = non_empty("CONFIDE_HOME") {
-            return Some(PathBuf::from(home).join(NETWORK_FILE));
-        }
-        non_empty("HOME").map(|home| PathBuf::from(home).join(".confide").join(NETWORK_FILE))
+        confide_home().map(|home| home.join(NETWORK_FILE))
     }
 }
 

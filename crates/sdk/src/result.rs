@@ -52,16 +52,20 @@ impl Confide {
         task: B256,
         on_status: OnStatus<'_>,
     ) -> Result<TaskResult, SdkError> {
-        let info = self.task(task).await?;
+        let view = self.chain.task(task).await?;
         let failed = |reason: String| SdkError::Result { task, reason };
-        if info.status != TaskStatus::Completed {
-            return Err(SdkError::TaskFailed {
-                task,
-                status: info.status.as_str(),
+        let status = self.status_of(&view).await?;
+        if status != TaskStatus::Completed {
+            return Err(if view.dealid.is_zero() {
+                SdkError::UnknownTask(task)
+            } else {
+                SdkError::TaskFailed {
+                    task,
+                    status: status.as_str(),
+                }
             });
         }
         start(on_status, Step::TaskResultDownload);
-        let view = self.chain.task(task).await?;
         let location = ResultLocation::from_bytes(&view.results)
             .map_err(|e| failed(format!("its location is unreadable: {e}")))?;
         let cid = location
@@ -84,7 +88,8 @@ impl Confide {
             Step::TaskResultDownload,
             json!({ "bytes": stored.len() }),
         );
-        let params = DealParams::parse(&info.params).unwrap_or_default();
+        let params = self.chain.deal(view.dealid).await?.params;
+        let params = DealParams::parse(&params).unwrap_or_default();
         if !params.iexec_result_encryption {
             return Ok(TaskResult {
                 task_id: task,

@@ -7,6 +7,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::status::{OnStatus, Step, done, start};
+use confide_chain::artifacts::bindings::Types;
+
 use crate::{Confide, SdkError};
 
 /// A task's state (PoCo's `TaskStatusEnum`; `TIMEOUT` when its final deadline passed without
@@ -81,11 +83,7 @@ impl Confide {
             return Err(SdkError::UnknownTask(task));
         }
         let deal = self.chain.deal(view.dealid).await?;
-        let final_deadline = view.finalDeadline.saturating_to::<u64>();
-        let mut status = TaskStatus::from_chain(view.status);
-        if !status.is_final() && final_deadline > 0 && final_deadline < self.chain_time().await? {
-            status = TaskStatus::Timeout;
-        }
+        let status = self.status_of(&view).await?;
         let result_location = confide_protocol::result::ResultLocation::from_bytes(&view.results)
             .ok()
             .map(|location| location.location);
@@ -100,7 +98,7 @@ impl Confide {
             beneficiary: deal.beneficiary,
             price: deal.app.price + deal.dataset.price + deal.workerpool.price,
             params: deal.params,
-            final_deadline,
+            final_deadline: view.finalDeadline.saturating_to(),
             result_location,
         })
     }
@@ -118,11 +116,8 @@ impl Confide {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut last = None;
         loop {
-            let status = match self.task(task).await {
-                Ok(info) => info.status,
-                Err(SdkError::UnknownTask(_)) => TaskStatus::Unset,
-                Err(error) => return Err(error),
-            };
+            // Only the task is read while waiting; its deal does not change.
+            let status = self.status_of(&self.chain.task(task).await?).await?;
             if last != Some(status) {
                 on_status(crate::Status {
                     title: Step::TaskUpdated,
@@ -144,6 +139,17 @@ impl Confide {
             }
             tokio::time::sleep(self.timing.poll_interval).await;
         }
+    }
+
+    /// The status of a task as the chain holds it (`UNSET` for one not started yet), TIMEOUT
+    /// once its final deadline passed without completion.
+    pub(crate) async fn status_of(&self, view: &Types::Task) -> Result<TaskStatus, SdkError> {
+        let status = TaskStatus::from_chain(view.status);
+        let final_deadline = view.finalDeadline.saturating_to::<u64>();
+        if !status.is_final() && final_deadline > 0 && final_deadline < self.chain_time().await? {
+            return Ok(TaskStatus::Timeout);
+        }
+        Ok(status)
     }
 
     /// The latest block's time.

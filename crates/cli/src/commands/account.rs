@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::user::{rlc, run};
+use super::user::{format_rlc, run};
 use crate::cli::AccountCommand;
 use crate::output::Output;
 
@@ -14,9 +14,9 @@ pub(crate) fn run_command(command: AccountCommand, out: &Output) -> anyhow::Resu
                 &format!(
                     "{}\nwallet    {}\ndeposited {}\nlocked    {}",
                     balance.address,
-                    rlc(balance.wallet),
-                    rlc(balance.stake),
-                    rlc(balance.locked)
+                    format_rlc(balance.wallet),
+                    format_rlc(balance.stake),
+                    format_rlc(balance.locked)
                 ),
                 json!(balance),
             );
@@ -26,7 +26,7 @@ pub(crate) fn run_command(command: AccountCommand, out: &Output) -> anyhow::Resu
             let transaction = sdk.deposit(amount).await?;
             let balance = sdk.balance(None).await?;
             out.result(
-                &format!("Deposited {}: {} deposited now", rlc(amount), rlc(balance.stake)),
+                &format!("Deposited {}: {} deposited now", format_rlc(amount), format_rlc(balance.stake)),
                 json!({ "amount": amount.to_string(), "transactionHash": transaction, "balance": balance }),
             );
             Ok(())
@@ -35,7 +35,7 @@ pub(crate) fn run_command(command: AccountCommand, out: &Output) -> anyhow::Resu
             let transaction = sdk.withdraw(amount).await?;
             let balance = sdk.balance(None).await?;
             out.result(
-                &format!("Withdrew {}: {} in the wallet now", rlc(amount), rlc(balance.wallet)),
+                &format!("Withdrew {}: {} in the wallet now", format_rlc(amount), format_rlc(balance.wallet)),
                 json!({ "amount": amount.to_string(), "transactionHash": transaction, "balance": balance }),
             );
             Ok(())

@@ -4,7 +4,7 @@ use alloy_primitives::U256;
 use anyhow::Context as _;
 use serde_json::json;
 
-use super::user::{rlc, run};
+use super::user::{format_rlc, run};
 use crate::cli::AppCommand;
 use crate::output::Output;
 
@@ -43,7 +43,7 @@ pub(crate) fn run_command(command: AppCommand, out: &Output) -> anyhow::Result<(
                     app.name,
                     app.checksum,
                     app.location,
-                    rlc(app.price)
+                    format_rlc(app.price)
                 ),
                 json!(app),
             );

@@ -14,10 +14,10 @@ use alloy_primitives::U256;
 use anyhow::{Context as _, ensure};
 use confide_crypto::protected_data::{DataObject, DataValue};
 use confide_node::{Node, NodeConfig, Ports};
-use confide_sdk::{Confide, Grant, MaxPrices, ProcessRequest, SdkError, dev_account};
+use confide_sdk::{Confide, Grant, MaxPrices, ProcessRequest, SdkError, dev_account, rlc};
 use serde_json::{Value, json};
 
-use super::user::rlc;
+use super::user::format_rlc;
 use crate::cli::DemoArgs;
 use crate::output::Output;
 
@@ -28,7 +28,6 @@ Emma,38,58000,4000\n\"Fox, Jr.\",45,64500,6000\nGrace,27,45000,1500\nHugo,33,510
 /// Dev accounts of the story.
 const ALICE: u32 = 2;
 const BOB: u32 = 4;
-const RLC: u64 = 1_000_000_000;
 
 pub(crate) fn run(args: DemoArgs, out: &Output) -> anyhow::Result<()> {
     super::service::run(async {
@@ -100,22 +99,22 @@ async fn play(node: &Node, story: &mut Story<'_>) -> anyhow::Result<()> {
         protected_data: data.address,
         authorized_app: app,
         authorized_user: bob.address(),
-        price_per_access: U256::from(2 * RLC),
+        price_per_access: rlc(2),
         number_of_access: U256::from(3),
     };
     alice.grant_access(&grant, &mut |_| {}).await?;
     story.say(
         &format!(
             "Alice granted stats to Bob: 3 uses at {} each",
-            rlc(grant.price_per_access)
+            format_rlc(grant.price_per_access)
         ),
         json!({ "uses": 3, "price": grant.price_per_access.to_string() }),
     );
 
-    bob.deposit(U256::from(20 * RLC)).await?;
+    bob.deposit(rlc(20)).await?;
     story.say(
         "Bob deposited 20 RLC to pay for tasks",
-        json!({ "deposit": (20 * RLC).to_string() }),
+        json!({ "deposit": rlc(20).to_string() }),
     );
 
     let alice_before = alice.balance(None).await?.stake;
@@ -123,7 +122,7 @@ async fn play(node: &Node, story: &mut Story<'_>) -> anyhow::Result<()> {
         protected_data: data.address,
         app,
         args: Some(column.to_owned()),
-        max_price: MaxPrices::total(U256::from(5 * RLC)),
+        max_price: MaxPrices::total(rlc(5)),
         wait: true,
         ..ProcessRequest::default()
     };
@@ -137,7 +136,7 @@ async fn play(node: &Node, story: &mut Story<'_>) -> anyhow::Result<()> {
         story.say(
             &format!(
                 "Bob ran stats on the {column} column for {}: mean {}, median {}, stddev {:.1} (decrypted by Bob only)",
-                rlc(processed.price),
+                format_rlc(processed.price),
                 summary["mean"],
                 summary["median"],
                 summary["stddev"].as_f64().unwrap_or_default()
@@ -149,16 +148,16 @@ async fn play(node: &Node, story: &mut Story<'_>) -> anyhow::Result<()> {
     let alice_after = alice.balance(None).await?.stake;
     let earned = alice_after - alice_before;
     ensure!(
-        earned == U256::from(6 * RLC),
+        earned == rlc(6),
         "Alice earned {} instead of 6 RLC",
-        rlc(earned)
+        format_rlc(earned)
     );
     story.say(
         &format!(
             "Alice was paid {}: her account went from {} to {}",
-            rlc(earned),
-            rlc(alice_before),
-            rlc(alice_after)
+            format_rlc(earned),
+            format_rlc(alice_before),
+            format_rlc(alice_after)
         ),
         json!({ "earned": earned.to_string() }),
     );

@@ -158,7 +158,7 @@ fn human(node: &Node, accounts: &[FundedAccount], network_file: &Path, ready_ms:
             "({}) {} ({})",
             account.index,
             account.address,
-            super::user::rlc(account.rlc)
+            super::user::format_rlc(account.rlc)
         );
     }
     let _ = writeln!(

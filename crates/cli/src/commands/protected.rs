@@ -10,7 +10,7 @@ use confide_sdk::{
 };
 use serde_json::json;
 
-use super::user::{progress, rlc, run, show_result, write_result};
+use super::user::{format_rlc, progress, run, show_result, write_result};
 use crate::cli::UserDataCommand;
 use crate::output::Output;
 
@@ -194,7 +194,7 @@ pub(crate) fn run_command(command: UserDataCommand, out: &Output) -> anyhow::Res
                 "Task {} (deal {}) bought for {}",
                 processed.task_id,
                 processed.deal_id,
-                rlc(processed.price)
+                format_rlc(processed.price)
             );
             let mut files = None;
             match &processed.result {
@@ -287,6 +287,6 @@ fn access_text(access: &GrantedAccess) -> String {
         order.dataset,
         order.apprestrict,
         access.remaining_access,
-        rlc(order.datasetprice)
+        format_rlc(order.datasetprice)
     )
 }

@@ -12,7 +12,6 @@ use confide_chain::deploy::Deployment;
 
 use crate::cli::{ChainConnection, KeystoreArgs, ServiceWallet};
 use alloy_signer_local::PrivateKeySigner;
-use confide_chain::devchain::{DEFAULT_MNEMONIC, derive_accounts};
 use confide_sdk::Network;
 
 /// How long tasks get to finish once a service is told to stop.
@@ -97,7 +96,7 @@ pub(crate) fn url_of(
 }
 
 /// The chain id of local dev chains (and anvil): the only one dev accounts may sign on.
-const DEV_CHAIN_ID: u64 = 31_337;
+pub(crate) const DEV_CHAIN_ID: u64 = 31_337;
 
 /// The service's signing key: its keystore (password from `password_file`, else
 /// $CONFIDE_PASSWORD), or a public dev account, accepted only on a dev chain.
@@ -116,9 +115,7 @@ pub(crate) fn load_wallet(
                 chain_id == DEV_CHAIN_ID,
                 "--dev-account signs with a public key: only on a dev chain (id {DEV_CHAIN_ID}), this is chain {chain_id}; use --keystore"
             );
-            let accounts = derive_accounts(DEFAULT_MNEMONIC, index + 1)?;
-            let account = accounts.last().context("no dev account derived")?;
-            Ok(account.signer().clone())
+            Ok(confide_sdk::dev_account(index)?)
         }
         (None, None) => anyhow::bail!("pass --keystore FILE or --dev-account N"),
     }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use confide_sdk::{TaskInfo, TaskStatus};
 use serde_json::json;
 
-use super::user::{progress, rlc, run};
+use super::user::{format_rlc, progress, run};
 use crate::cli::TaskCommand;
 use crate::output::Output;
 
@@ -53,7 +53,7 @@ fn info_text(info: &TaskInfo) -> String {
         info.protected_data,
         info.workerpool,
         info.requester,
-        rlc(info.price),
+        format_rlc(info.price),
         info.result_location.as_deref().unwrap_or("-"),
     )
 }

@@ -8,11 +8,9 @@ use anyhow::Context as _;
 use confide_sdk::{Confide, Network, ResultKeyPair, Status, TaskResult};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::service::DEV_CHAIN_ID;
 use crate::cli::{KeystoreArgs, UserArgs};
 use crate::output::Output;
-
-/// The chain id of local dev chains: the only one dev accounts may sign on.
-const DEV_CHAIN_ID: u64 = 31_337;
 
 /// Runs `command` for the account and network of `user`.
 pub(crate) fn run(
@@ -95,7 +93,7 @@ pub(crate) fn progress(out: &Output) -> (ProgressBar, impl FnMut(Status) + Send 
 }
 
 /// `amount` nRLC for people: `2 RLC`, `0.5 RLC`.
-pub(crate) fn rlc(amount: U256) -> String {
+pub(crate) fn format_rlc(amount: U256) -> String {
     let text =
         alloy_primitives::utils::format_units(amount, 9).unwrap_or_else(|_| amount.to_string());
     let text = text.trim_end_matches('0').trim_end_matches('.');
@@ -139,13 +137,13 @@ pub(crate) fn show_result(result: &TaskResult) -> anyhow::Result<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::rlc;
+    use super::format_rlc;
     use alloy_primitives::U256;
 
     #[test]
     fn amounts_read_in_rlc() {
-        assert_eq!(rlc(U256::from(2_000_000_000u64)), "2 RLC");
-        assert_eq!(rlc(U256::from(500_000_000u64)), "0.5 RLC");
-        assert_eq!(rlc(U256::ZERO), "0 RLC");
+        assert_eq!(format_rlc(U256::from(2_000_000_000u64)), "2 RLC");
+        assert_eq!(format_rlc(U256::from(500_000_000u64)), "0.5 RLC");
+        assert_eq!(format_rlc(U256::ZERO), "0 RLC");
     }
 }
